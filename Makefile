@@ -1,0 +1,129 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bmsd: one plain Makefile tree. Module lists live in mk/*.mk.
+#
+#   make            build everything (build/)
+#   make check      deps, build, unit suites (plain, ASan+UBSan, valgrind),
+#                   integration tests
+#   make demo       bms-sim (and, later, bmsd) on a pty, with a live view
+#   make deps       install what is missing (Debian 12, as root)
+#   make install    PREFIX=/usr DESTDIR=...
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
+DESTDIR ?=
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+OPT ?= -O2 -g
+WERROR ?= -Werror
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Imcu-bridge -Isrc
+CFLAGS ?=
+CFLAGS += -std=c11 $(OPT) $(WARN) $(WERROR) -MMD -MP
+LDFLAGS ?=
+
+B := build
+SAN := $(B)/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+LIBS_SOCKETCAN := -lsocketcan
+LIBS_CUNIT := -lcunit
+
+# Filled by mk/*.mk
+PROTO_SRCS :=
+CORE_SRCS :=
+SIM_SRCS :=
+CANIO_SRCS :=
+UNIT_TESTS :=
+PROGRAMS :=
+INTEGRATION :=
+
+include $(sort $(wildcard mk/*.mk))
+
+.PHONY: all check unit unit-san unit-valgrind integration demo deps clean install bench
+all: $(foreach p,$(PROGRAMS),$(B)/bin/$(p)) $(foreach t,$(UNIT_TESTS),$(B)/tests/$(t))
+
+# objects: build/<path>.o and build/san/<path>.o
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(SAN)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+
+objs = $(patsubst %.c,$(B)/obj/%.o,$(1))
+sobjs = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
+
+# $(1) = program name; needs $(1)_SRCS and optionally $(1)_LIBS
+define program_rule
+$(B)/bin/$(1): $$(call objs,$$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
+$(SAN)/bin/$(1): $$(call sobjs,$$($(1)_SRCS))
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
+endef
+
+# $(1) = unit test name; needs $(1)_SRCS and optionally $(1)_LIBS
+define unit_rule
+$(B)/tests/$(1): $$(call objs,$$($(1)_SRCS) tests/unit/cu.c)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $(LIBS_CUNIT) -lm
+$(SAN)/tests/$(1): $$(call sobjs,$$($(1)_SRCS) tests/unit/cu.c)
+	@mkdir -p $$(@D)
+	$$(CC) $$(CFLAGS) $$(SANFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $(LIBS_CUNIT) -lm
+endef
+
+$(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
+$(foreach t,$(UNIT_TESTS),$(eval $(call unit_rule,$(t))))
+
+RESULTS := $(B)/results
+
+unit: $(foreach t,$(UNIT_TESTS),$(B)/tests/$(t))
+	@mkdir -p $(RESULTS)
+	@tests/run-unit.sh plain $(RESULTS) $^
+
+unit-san: $(foreach t,$(UNIT_TESTS),$(SAN)/tests/$(t))
+	@mkdir -p $(RESULTS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		tests/run-unit.sh asan+ubsan $(RESULTS) $^
+
+unit-valgrind: $(foreach t,$(UNIT_TESTS),$(B)/tests/$(t))
+	@mkdir -p $(RESULTS)
+	@tests/run-unit.sh valgrind $(RESULTS) $^
+
+integration: all
+	@mkdir -p $(RESULTS)
+	@tests/run-integration.sh $(RESULTS) $(INTEGRATION)
+
+check: deps
+	@rm -rf $(RESULTS)
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) unit-san
+	$(MAKE) unit-valgrind
+	$(MAKE) integration
+	@tests/summary.sh $(RESULTS)
+
+deps:
+	@tests/deps.sh
+
+demo: deps all
+	@tests/demo.sh
+
+bench: all
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	$(foreach p,$(INSTALL_BINS),install -m 0755 $(B)/bin/$(p) $(DESTDIR)$(BINDIR)/$(p);)
+	$(foreach m,$(MAN1),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man1/;)
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

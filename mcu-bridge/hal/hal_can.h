@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* hal_can: the CAN link to the SBC. Non-blocking in both directions. */
+#ifndef HAL_CAN_H
+#define HAL_CAN_H
+
+#include "../proto/bp.h"
+
+/* Queue @f for transmission. Returns 0, or -1 when no mailbox or queue
+ * slot is free (the caller keeps the frame and retries later). */
+int hal_can_send(const struct bp_frame *f);
+
+/* Take one received frame. Returns 1 with @f filled, 0 when none waits. */
+int hal_can_recv(struct bp_frame *f);
+
+#endif
