@@ -25,6 +25,9 @@ struct sim {
 	uint8_t relay_contacts;      /* what the contacts really do */
 	uint8_t di_forced_mask;      /* DI bits forced by a scenario ... */
 	uint8_t di_forced_val;       /* ... to these values */
+	uint8_t di_feedback[4];      /* DI n reads relay di_feedback[n]'s contacts (1..4), 0: none */
+	uint8_t dos;                 /* discrete outputs driven */
+	uint8_t leds;                /* LED states, bit n = enum hal_led n */
 	bool link_down;              /* CAN link dropped: nothing in or out */
 	double time_scale;           /* pack seconds per wall second */
 	uint64_t pack_us;            /* pack time since start */
