@@ -17,3 +17,8 @@ test_fw_SRCS = tests/unit/test_fw.c tests/unit/fake_hal.c mcu-bridge/port/host/s
 
 INSTALL_BINS += bms-sim
 MAN1 += man/bms-sim.1
+
+# bpdump: the decoded bridge stream, for the demo and the integration tests
+PROGRAMS += bpdump
+bpdump_SRCS = src/tools/bpdump.c mcu-bridge/port/host/simcfg.c $(PROTO_SRCS) $(CANIO_SRCS)
+bpdump_LIBS := $(LIBS_SOCKETCAN)
