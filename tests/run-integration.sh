@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# run-integration.sh RESULTS SCRIPT...: run integration scenarios, one log
+# each. Exit 0 = pass, 77 = skipped (said loudly), anything else = fail.
+set -u
+results=$1
+shift
+export B=${B:-build}
+rc=0
+for t in "$@"; do
+	name=$(basename "$t" .sh)
+	log="$results/integration-$name.log"
+	start=$SECONDS
+	timeout 300 bash "$t" >"$log" 2>&1
+	st=$?
+	dur=$((SECONDS - start))
+	case $st in
+	0)
+		echo "PASS: $name (${dur}s): $(tail -n 1 "$log")"
+		echo "integration $name 1 0" >>"$results/counts"
+		;;
+	77)
+		echo "SKIP: $name: $(tail -n 1 "$log")"
+		echo "integration $name 0 0" >>"$results/counts"
+		;;
+	*)
+		echo "FAIL: $name (exit $st, ${dur}s), log: $log"
+		tail -n 40 "$log" | sed 's/^/    /'
+		echo "integration $name 0 1" >>"$results/counts"
+		rc=1
+		;;
+	esac
+done
+exit $rc
