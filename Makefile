@@ -113,7 +113,7 @@ deps:
 	@tests/deps.sh
 
 demo: deps all
-	@tests/demo.sh
+	@src/tools/demo.sh
 
 bench: all
 	@bench/run.sh
