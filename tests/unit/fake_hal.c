@@ -43,6 +43,8 @@ int hal_can_send(const struct bp_frame *f)
 {
 	if (fake.can_full)
 		return -1;
+	if (fake.on_send)
+		fake.on_send(f);
 	if (fake.ntx < FAKE_FRAMES) {
 		fake.tx_at[fake.ntx] = fake.now;
 		fake.tx[fake.ntx++] = *f;

@@ -29,6 +29,7 @@ struct fake_hal {
 	unsigned int relay_writes;
 	uint32_t now;
 	uint32_t kicks;
+	void (*on_send)(const struct bp_frame *f); /* optional observer */
 };
 
 extern struct fake_hal fake;
