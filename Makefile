@@ -40,10 +40,11 @@ CANIO_SRCS :=
 UNIT_TESTS :=
 PROGRAMS :=
 INTEGRATION :=
+FUZZ_TARGETS :=
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all check unit unit-san unit-valgrind integration demo deps clean install bench
+.PHONY: all check unit unit-san unit-valgrind integration fuzz demo deps clean install bench
 all: $(foreach p,$(PROGRAMS),$(B)/bin/$(p)) $(foreach t,$(UNIT_TESTS),$(B)/tests/$(t))
 
 # objects: build/<path>.o and build/san/<path>.o
@@ -100,14 +101,21 @@ integration: all
 	@mkdir -p $(RESULTS)
 	@tests/run-integration.sh $(RESULTS) $(INTEGRATION)
 
+fuzz:
+	@mkdir -p $(RESULTS)
+	@tests/run-fuzz.sh $(RESULTS) $(FUZZ_TARGETS)
+
+# Every stage runs even when an earlier one failed, so that one run shows
+# everything; the summary line decides the exit status.
 check: deps
 	@rm -rf $(RESULTS)
 	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) unit-san
-	$(MAKE) unit-valgrind
-	$(MAKE) integration
-	@tests/summary.sh $(RESULTS)
+	-$(MAKE) unit
+	-$(MAKE) unit-san
+	-$(MAKE) unit-valgrind
+	-$(MAKE) integration
+	-$(MAKE) fuzz
+	@tests/summary.sh $(RESULTS) $(words $(UNIT_TESTS) $(UNIT_TESTS) $(UNIT_TESTS) $(INTEGRATION) $(FUZZ_TARGETS))
 
 deps:
 	@tests/deps.sh
