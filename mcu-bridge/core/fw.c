@@ -401,10 +401,13 @@ static void lbus_step(struct fw *fw)
 			const struct lbus_board *b = &fw->lb.board[ev.board];
 
 			if (b->fresh) {
-				if (safety_check_cells(&fw->safety, ev.board, b->cell_mV,
-						       fw->cfg.cells_per_board, now) |
-				    safety_check_temps(&fw->safety, ev.board, b->temp_dC,
-						       fw->cfg.temps_per_board, now))
+				/* both checks run: each keeps its own causes current */
+				bool cells = safety_check_cells(&fw->safety, ev.board, b->cell_mV,
+								fw->cfg.cells_per_board, now);
+				bool temps = safety_check_temps(&fw->safety, ev.board, b->temp_dC,
+								fw->cfg.temps_per_board, now);
+
+				if (cells || temps)
 					trip_now(fw);
 			} else if (!b->online) {
 				safety_forget(&fw->safety, ev.board);

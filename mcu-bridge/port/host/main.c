@@ -155,10 +155,6 @@ static void handle_line(struct client *c, char *line)
 
 	if (!strcmp(line, "fw")) {
 		fw_json(reply, sizeof(reply));
-	} else if (!strcmp(line, "help")) {
-		snprintf(reply, sizeof(reply),
-			 "commands: current soc cell temp ambient ntc cell-ntc board relay di link "
-			 "scale status fw quit (see bms-sim(1))");
 	} else {
 		scenario_exec(&sim, line, reply, sizeof(reply));
 	}
@@ -470,6 +466,11 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: %s\n", prog, err);
 			return 1;
 		}
+		if (scenario_check(&script, &sim, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s\n", prog, err);
+			return 1;
+		}
+		script.log = stdout;
 		have_script = true;
 	}
 
