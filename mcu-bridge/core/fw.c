@@ -322,7 +322,10 @@ static void send_board(struct fw *fw, uint8_t b, uint8_t cycle)
 	m.u.bst.flags = (uint8_t)((lb->online ? BP_BOARD_ONLINE : 0) |
 				  (lb->fresh ? BP_BOARD_FRESH : 0) |
 				  (lb->bal_reported ? BP_BOARD_BALANCING : 0) |
-				  (lb->err_this_cycle ? BP_BOARD_TIMEOUTS : 0));
+				  (lb->crc_errors != fw->seen_crc[b] ? BP_BOARD_CRC_ERRORS : 0) |
+				  (lb->timeouts != fw->seen_to[b] ? BP_BOARD_TIMEOUTS : 0));
+	fw->seen_crc[b] = lb->crc_errors;
+	fw->seen_to[b] = lb->timeouts;
 	m.u.bst.bal_mask = lb->bal_reported & 0xFFFFFFu;
 	m.u.bst.ntc_fault = lb->ntc_fault;
 	m.u.bst.ncells = lb->fresh ? lb->ncells : 0;

@@ -63,6 +63,7 @@ struct fw {
 	uint64_t pack_us;            /* MCU (pack) time, from the ADC's periods */
 	uint8_t last_status_key;     /* safety|cfg_state, to send STATUS on change */
 	uint8_t last_io_key[2];
+	uint32_t seen_crc[BP_MAX_BOARDS], seen_to[BP_MAX_BOARDS]; /* lbus counters at last report */
 	bool started;
 };
 

@@ -428,6 +428,47 @@ static void test_board_offline_reported(void)
 	CU_ASSERT(fw.lb.board[0].online == false);
 }
 
+/* BSTATUS of board @b in frames since @from: flags or -1 */
+static int bstatus_flags(unsigned int from, uint8_t b)
+{
+	int flags = -1;
+
+	for (unsigned int i = from; i < fake.ntx; i++) {
+		struct bp_msg m = { 0 };
+
+		if (bp_decode(&fake.tx[i], &m) == BP_OK && m.type == BP_T_BSTATUS &&
+		    m.u.bst.board == b)
+			flags = m.u.bst.flags;
+	}
+	return flags;
+}
+
+static void test_board_errors_flagged_by_kind(void)
+{
+	unsigned int from;
+	int f;
+
+	setup();
+	run(500);
+	from = fake.ntx;
+	run(300);
+	f = bstatus_flags(from, 0);
+	CU_ASSERT_EQUAL(f, BP_BOARD_ONLINE | BP_BOARD_FRESH);
+	bus.board[0].corrupt_crc = true;
+	from = fake.ntx;
+	run(300);
+	f = bstatus_flags(from, 0);
+	CU_ASSERT(f >= 0 && (f & BP_BOARD_CRC_ERRORS) && !(f & BP_BOARD_TIMEOUTS));
+	CU_ASSERT(f >= 0 && !(f & BP_BOARD_FRESH));
+	bus.board[0].corrupt_crc = false;
+	bus.board[1].offline = true;
+	from = fake.ntx;
+	run(300);
+	f = bstatus_flags(from, 1);
+	CU_ASSERT(f >= 0 && (f & BP_BOARD_TIMEOUTS) && !(f & BP_BOARD_CRC_ERRORS));
+	CU_ASSERT_EQUAL(bstatus_flags(from, 0), BP_BOARD_ONLINE | BP_BOARD_FRESH);
+}
+
 static void test_di_debounced(void)
 {
 	setup();
@@ -509,6 +550,7 @@ void cu_register(void)
 		CU_TEST(test_malformed_frames_counted),
 		CU_TEST(test_balancing_reaches_board),
 		CU_TEST(test_board_offline_reported),
+		CU_TEST(test_board_errors_flagged_by_kind),
 		CU_TEST(test_di_debounced),
 		CU_TEST(test_leds),
 		CU_TEST(test_charge_counter_over_link),
