@@ -26,6 +26,15 @@ CFLAGS += -std=c11 $(OPT) $(WARN) $(WERROR) -MMD -MP
 LDFLAGS ?=
 
 B := build
+
+# make V=1 shows the commands
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-6s %s\n' $(1) $(2);
+endif
 SAN := $(B)/san
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
@@ -50,11 +59,13 @@ all: $(foreach p,$(PROGRAMS),$(B)/bin/$(p)) $(foreach t,$(UNIT_TESTS),$(B)/tests
 # objects: build/<path>.o and build/san/<path>.o
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(SAN)/obj/%.o: %.c
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -c -o $@ $<
 
 objs = $(patsubst %.c,$(B)/obj/%.o,$(1))
 sobjs = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
@@ -63,20 +74,24 @@ sobjs = $(patsubst %.c,$(SAN)/obj/%.o,$(1))
 define program_rule
 $(B)/bin/$(1): $$(call objs,$$($(1)_SRCS))
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
 $(SAN)/bin/$(1): $$(call sobjs,$$($(1)_SRCS))
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$(SANFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $$(SANFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS)
 endef
 
 # $(1) = unit test name; needs $(1)_SRCS and optionally $(1)_LIBS
 define unit_rule
 $(B)/tests/$(1): $$(call objs,$$($(1)_SRCS) tests/unit/cu.c)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $(LIBS_CUNIT) -lm
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $(LIBS_CUNIT) -lm
 $(SAN)/tests/$(1): $$(call sobjs,$$($(1)_SRCS) tests/unit/cu.c)
 	@mkdir -p $$(@D)
-	$$(CC) $$(CFLAGS) $$(SANFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $(LIBS_CUNIT) -lm
+	$$(call say,LD,$$@)
+	$$(Q)$$(CC) $$(CFLAGS) $$(SANFLAGS) $$(LDFLAGS) -o $$@ $$^ $$($(1)_LIBS) $(LIBS_CUNIT) -lm
 endef
 
 $(foreach p,$(PROGRAMS),$(eval $(call program_rule,$(p))))
@@ -109,7 +124,8 @@ fuzz:
 # everything; the summary line decides the exit status.
 check: deps
 	@rm -rf $(RESULTS)
-	$(MAKE) all
+	$(MAKE) -j2 all
+	$(MAKE) -j2 B=$(B)/clang CC=clang all
 	-$(MAKE) unit
 	-$(MAKE) unit-san
 	-$(MAKE) unit-valgrind
@@ -134,4 +150,4 @@ install: all
 clean:
 	rm -rf $(B)
 
--include $(shell find $(B) -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(SAN)/obj -name '*.d' 2>/dev/null)

@@ -23,5 +23,5 @@ PROGRAMS += bpdump
 bpdump_SRCS = src/tools/bpdump.c mcu-bridge/port/host/simcfg.c $(PROTO_SRCS) $(CANIO_SRCS)
 bpdump_LIBS := $(LIBS_SOCKETCAN)
 
-INTEGRATION += tests/integration/stream_pythoncan.sh tests/integration/safety_floor.sh \
+INTEGRATION += tests/integration/freestanding.sh tests/integration/stream_pythoncan.sh tests/integration/safety_floor.sh \
 	tests/integration/timescale.sh
