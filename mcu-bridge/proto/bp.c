@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "bp.h"
+#include "crc.h"
 
 _Static_assert(sizeof(float) == 4, "config blob carries floats as 32-bit IEEE-754");
 
@@ -994,4 +995,36 @@ int bp_asm_feed(struct bp_asm *a, const struct bp_msg *m, struct bp_snapshot *ou
 	if (a->frames < UINT16_MAX)
 		a->frames++;
 	return 0;
+}
+
+int bp_config_push(const struct bp_config *c, struct bp_frame *out, size_t max, uint32_t *crc)
+{
+	uint8_t blob[BP_CFG_BLOB_MAX];
+	struct bp_msg m;
+	int len = bp_config_pack(c, blob, sizeof(blob));
+	unsigned int segs, n = 0;
+
+	if (len <= 0)
+		return BP_EINVAL;
+	segs = ((unsigned int)len + BP_CFG_DATA_BYTES - 1u) / BP_CFG_DATA_BYTES;
+	if (max < segs + 1u)
+		return BP_EINVAL;
+	*crc = crc32_update(0, blob, (size_t)len);
+	for (unsigned int seg = 0; seg < segs; seg++) {
+		m.type = BP_T_CFG_DATA;
+		m.u.cfgd.seq = (uint8_t)seg;
+		for (unsigned int i = 0; i < BP_CFG_DATA_BYTES; i++) {
+			unsigned int off = seg * BP_CFG_DATA_BYTES + i;
+
+			m.u.cfgd.bytes[i] = off < (unsigned int)len ? blob[off] : 0;
+		}
+		if (bp_encode(&m, &out[n++]) != BP_OK)
+			return BP_EINVAL;
+	}
+	m.type = BP_T_CFG_COMMIT;
+	m.u.cfgc.len = (uint16_t)len;
+	m.u.cfgc.crc = *crc;
+	if (bp_encode(&m, &out[n++]) != BP_OK)
+		return BP_EINVAL;
+	return (int)n;
 }

@@ -410,6 +410,12 @@ int bp_config_unpack(const uint8_t *buf, size_t len, struct bp_config *c);
 /* Range-check a config without packing it. Returns BP_OK or BP_EINVAL. */
 int bp_config_check(const struct bp_config *c);
 
+/* The whole push of @c as the daemon sends it: CFG_DATA segments 0..n-1,
+ * then CFG_COMMIT, into @out (room for @max frames; BP_CFG_MAX_SEGMENTS + 1
+ * always suffices). Sets *@crc to the CRC the MCU will echo. Returns the
+ * number of frames, or BP_EINVAL. */
+int bp_config_push(const struct bp_config *c, struct bp_frame *out, size_t max, uint32_t *crc);
+
 /* ---- receiver-side helpers -------------------------------------------- */
 
 /* Rolling-counter bookkeeping for one periodic stream. */

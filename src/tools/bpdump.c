@@ -20,7 +20,6 @@
 #include "canio.h"
 #include "port/host/simcfg.h"
 #include "proto/bp.h"
-#include "proto/crc.h"
 
 static const char *prog = "bpdump";
 
@@ -87,31 +86,18 @@ static int send_msg(const struct bp_msg *m)
 
 static uint32_t push_config(const struct bp_config *c)
 {
-	uint8_t blob[BP_CFG_BLOB_MAX];
-	int len = bp_config_pack(c, blob, sizeof(blob));
-	struct bp_msg m;
-	uint32_t crc;
+	struct bp_frame f[BP_CFG_MAX_SEGMENTS + 1];
+	struct canio_frame cf = { 0 };
+	uint32_t crc = 0;
+	int n = bp_config_push(c, f, BP_CFG_MAX_SEGMENTS + 1, &crc);
 
-	if (len <= 0)
-		return 0;
-	crc = crc32_update(0, blob, (size_t)len);
-	for (int seg = 0; seg * (int)BP_CFG_DATA_BYTES < len; seg++) {
-		memset(&m, 0, sizeof(m));
-		m.type = BP_T_CFG_DATA;
-		m.u.cfgd.seq = (uint8_t)seg;
-		for (unsigned int i = 0; i < BP_CFG_DATA_BYTES; i++) {
-			unsigned int off = (unsigned int)seg * BP_CFG_DATA_BYTES + i;
-
-			m.u.cfgd.bytes[i] = off < (unsigned int)len ? blob[off] : 0;
-		}
-		send_msg(&m);
+	for (int i = 0; i < n; i++) {
+		cf.id = f[i].id;
+		cf.len = f[i].len;
+		memcpy(cf.data, f[i].data, 8);
+		canio_send(link_, &cf);
 	}
-	memset(&m, 0, sizeof(m));
-	m.type = BP_T_CFG_COMMIT;
-	m.u.cfgc.len = (uint16_t)len;
-	m.u.cfgc.crc = crc;
-	send_msg(&m);
-	return crc;
+	return n > 0 ? crc : 0;
 }
 
 static void take(const struct canio_frame *cf)

@@ -1898,6 +1898,38 @@ static void test_asm_null_out(void)
 	check_board(&as.stage, 200, 31);
 }
 
+static void test_config_push_builder(void)
+{
+	struct bp_config c = good_config();
+	struct bp_frame f[BP_CFG_MAX_SEGMENTS + 1];
+	uint8_t blob[BP_CFG_BLOB_MAX], got[BP_CFG_BLOB_MAX];
+	int len = bp_config_pack(&c, blob, sizeof(blob));
+	uint32_t crc = 0;
+	int n = bp_config_push(&c, f, BP_CFG_MAX_SEGMENTS + 1, &crc);
+	struct bp_msg m;
+
+	CU_ASSERT_FATAL(len > 0);
+	CU_ASSERT_EQUAL(n, (len + 6) / 7 + 1);
+	CU_ASSERT_EQUAL(crc, crc32_update(0, blob, (size_t)len));
+	for (int i = 0; i < n - 1; i++) {
+		CU_ASSERT_EQUAL_FATAL(bp_decode(&f[i], &m), BP_OK);
+		CU_ASSERT_EQUAL(m.type, BP_T_CFG_DATA);
+		CU_ASSERT_EQUAL(m.u.cfgd.seq, i);
+		for (int k = 0; k < 7; k++)
+			if (i * 7 + k < len)
+				got[i * 7 + k] = m.u.cfgd.bytes[k];
+	}
+	CU_ASSERT_EQUAL(memcmp(got, blob, (size_t)len), 0);
+	CU_ASSERT_EQUAL_FATAL(bp_decode(&f[n - 1], &m), BP_OK);
+	CU_ASSERT_EQUAL(m.type, BP_T_CFG_COMMIT);
+	CU_ASSERT_EQUAL(m.u.cfgc.len, len);
+	CU_ASSERT_EQUAL(m.u.cfgc.crc, crc);
+	/* no room, or an invalid config: refused */
+	CU_ASSERT_EQUAL(bp_config_push(&c, f, (size_t)n - 1, &crc), BP_EINVAL);
+	c.heartbeat_timeout_ms = 0;
+	CU_ASSERT_EQUAL(bp_config_push(&c, f, BP_CFG_MAX_SEGMENTS + 1, &crc), BP_EINVAL);
+}
+
 void cu_register(void)
 {
 	static const struct cu_test codec[] = {
@@ -1933,6 +1965,7 @@ void cu_register(void)
 		CU_END,
 	};
 	static const struct cu_test config[] = {
+		CU_TEST(test_config_push_builder),
 		CU_TEST(test_crc_vectors),
 		CU_TEST(test_config_round_trip),
 		CU_TEST(test_config_float_bits),

@@ -12,7 +12,6 @@
 #include "hal/hal_sys.h"
 #include "port/host/simboard.h"
 #include "port/host/simcfg.h"
-#include "proto/crc.h"
 
 #define BOARDS 2
 #define CELLS 8
@@ -53,31 +52,15 @@ static void setup(void)
 /* Push @c the way the daemon does. Returns the CRC sent. */
 static uint32_t push(const struct bp_config *c, bool corrupt)
 {
-	uint8_t blob[BP_CFG_BLOB_MAX];
-	int len = bp_config_pack(c, blob, sizeof(blob));
-	struct bp_msg m = { 0 };
-	uint32_t crc;
+	struct bp_frame f[BP_CFG_MAX_SEGMENTS + 1];
+	uint32_t crc = 0;
+	int n = bp_config_push(c, f, BP_CFG_MAX_SEGMENTS + 1, &crc);
 
-	CU_ASSERT_FATAL(len > 0);
-	crc = crc32_update(0, blob, (size_t)len);
+	CU_ASSERT_FATAL(n > 1);
 	if (corrupt)
-		blob[3] ^= 0x40;
-	for (int seg = 0; seg * (int)BP_CFG_DATA_BYTES < len; seg++) {
-		memset(&m, 0, sizeof(m));
-		m.type = BP_T_CFG_DATA;
-		m.u.cfgd.seq = (uint8_t)seg;
-		for (unsigned int i = 0; i < BP_CFG_DATA_BYTES; i++) {
-			unsigned int off = (unsigned int)seg * BP_CFG_DATA_BYTES + i;
-
-			m.u.cfgd.bytes[i] = off < (unsigned int)len ? blob[off] : 0;
-		}
-		fake_inject_msg(&m);
-	}
-	memset(&m, 0, sizeof(m));
-	m.type = BP_T_CFG_COMMIT;
-	m.u.cfgc.len = (uint16_t)len;
-	m.u.cfgc.crc = crc;
-	fake_inject_msg(&m);
+		f[0].data[4] ^= 0x40;
+	for (int i = 0; i < n; i++)
+		fake_inject(&f[i]);
 	return crc;
 }
 
