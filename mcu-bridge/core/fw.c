@@ -362,7 +362,6 @@ static void trip_now(struct fw *fw)
 	/* the floor acts in the sample that crossed the limit */
 	fw->relays = 0;
 	hal_relays_set(0);
-	fw->st.trips++;
 }
 
 static void adc_step(struct fw *fw)
@@ -473,7 +472,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms)
 {
 	struct bp_frame f;
 	uint32_t dt = fw->started ? now_ms - fw->now_ms : 0;
-	uint8_t key, io_key[2];
+	uint8_t key, io_key[2], was = fw->safety.state;
 
 	fw->now_ms = now_ms;
 	if (!fw->started) {
@@ -488,6 +487,8 @@ void fw_tick(struct fw *fw, uint32_t now_ms)
 	lbus_step(fw);
 
 	fw->relays = safety_tick(&fw->safety, now_ms);
+	if (fw->safety.state == BP_SAFETY_TRIPPED && was != BP_SAFETY_TRIPPED)
+		fw->st.trips++;
 	hal_relays_set(fw->relays);
 	fw->dos = fw->safety.hb_alive ? fw->do_cmd : 0;
 	hal_do_set(fw->dos);

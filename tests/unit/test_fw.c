@@ -273,6 +273,7 @@ static void test_heartbeat_loss_opens_within_timeout(void)
 	CU_ASSERT(opened - last_hb <= cfg.heartbeat_timeout_ms + 1u);
 	CU_ASSERT(opened - last_hb >= cfg.heartbeat_timeout_ms);
 	CU_ASSERT_EQUAL(fake.dos, 0);
+	CU_ASSERT_EQUAL(fw.st.trips, 1);
 	CU_ASSERT_TRUE(last_sent(BP_T_STATUS, from, &m));
 	CU_ASSERT_EQUAL(m.u.status.safety, BP_SAFETY_TRIPPED);
 	CU_ASSERT(m.u.status.trip & BP_TRIP_HEARTBEAT);
@@ -337,6 +338,7 @@ static void test_short_circuit_opens_on_next_sample(void)
 	tick();
 	CU_ASSERT_EQUAL(fake.relays, 0);
 	CU_ASSERT(fw.safety.trip & BP_TRIP_SHORT_CIRCUIT);
+	CU_ASSERT_EQUAL(fw.st.trips, 1);
 }
 
 static void test_relay_command_ignored_when_locked(void)
