@@ -134,7 +134,7 @@ check: deps
 	@tests/summary.sh $(RESULTS) $(words $(UNIT_TESTS) $(UNIT_TESTS) $(UNIT_TESTS) $(INTEGRATION) $(FUZZ_TARGETS))
 
 deps:
-	@tests/deps.sh
+	@packaging/deps.sh
 
 demo: deps all
 	@src/tools/demo.sh

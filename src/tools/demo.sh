@@ -4,7 +4,8 @@
 # decoded live. Headless (until SIGINT/SIGTERM) when stdin is not a
 # terminal. Endpoints live in DEMO_DIR.
 set -u
-B=${B:-build}
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+B=${B:-$TOP/build}
 DEMO_DIR=${DEMO_DIR:-/tmp/bmsd-demo}
 SCALE=${DEMO_SCALE:-20}
 mkdir -p "$DEMO_DIR"
@@ -29,13 +30,14 @@ for _ in $(seq 100); do
 done
 
 "$B/bin/bms-sim" --link slcan:"$DEMO_DIR/bridge" --boards 2 --cells 16 --temps 4 \
-	--soc 30 --scale "$SCALE" --current-mA 50000 --feedback 1=1 --feedback 2=3 \
+	--scale "$SCALE" --scenario "$TOP/etc/bms-sim-demo.scn" --feedback 1=1 --feedback 2=3 \
 	--control "$DEMO_DIR/bms-sim.sock" 2>"$DEMO_DIR/bms-sim.log" &
 pids+=($!)
 sleep 0.3
 
 cat <<TXT
-demo: bms-sim runs a 2 x 16-cell LFP pack at ${SCALE}x pack time, charging at 50 A.
+demo: bms-sim runs a 2 x 16-cell LFP pack at ${SCALE}x pack time: 50 A charge, rest,
+demo: 50 A discharge (etc/bms-sim-demo.scn).
 demo: endpoints in $DEMO_DIR:
   bridge         bms-sim's end of the bridge link (slcan, 1 Mbit/s)
   bridge-peer    the daemon's end, read here by bpdump
