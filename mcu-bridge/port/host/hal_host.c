@@ -78,37 +78,15 @@ const struct hal_adc_info *hal_adc_info(void)
 	return &host.sim->pack.cfg.adc;
 }
 
-static uint8_t contacts(const struct sim *s, uint8_t coil)
-{
-	uint8_t c = coil;
-
-	for (unsigned int i = 0; i < 4; i++) {
-		if (s->relay_fault[i] == SIM_RELAY_WELDED)
-			c |= (uint8_t)(1u << i);
-		else if (s->relay_fault[i] == SIM_RELAY_STUCK)
-			c &= (uint8_t) ~(1u << i);
-	}
-	return c;
-}
-
 void hal_relays_set(uint8_t mask)
 {
 	host.sim->relay_coil = mask & 0x0Fu;
-	host.sim->relay_contacts = contacts(host.sim, host.sim->relay_coil);
+	host.sim->relay_contacts = sim_contacts(host.sim);
 }
 
 uint8_t hal_di_read(void)
 {
-	const struct sim *s = host.sim;
-	uint8_t v = 0;
-
-	for (unsigned int i = 0; i < 4; i++) {
-		uint8_t r = s->di_feedback[i];
-
-		if (r >= 1 && r <= 4 && (s->relay_contacts & (1u << (r - 1))))
-			v |= (uint8_t)(1u << i);
-	}
-	return (uint8_t)((v & ~s->di_forced_mask) | (s->di_forced_val & s->di_forced_mask));
+	return sim_di(host.sim);
 }
 
 void hal_do_set(uint8_t mask)

@@ -416,36 +416,6 @@ static int check_geometry(const struct cmd *c, const struct pack_cfg *pc, char *
 
 /* --- execution --------------------------------------------------------- */
 
-/* What the relay contacts do now; a weld or a stuck contact shows at once,
- * without waiting for the firmware to drive the coils again. */
-static uint8_t contacts_of(const struct sim *s)
-{
-	uint8_t c = s->relay_coil;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		if (s->relay_fault[i] == SIM_RELAY_WELDED)
-			c |= (uint8_t)(1u << i);
-		else if (s->relay_fault[i] == SIM_RELAY_STUCK)
-			c &= (uint8_t) ~(1u << i);
-	}
-	return c;
-}
-
-static uint8_t di_of(const struct sim *s)
-{
-	uint8_t v = 0;
-	int i;
-
-	for (i = 0; i < 4; i++) {
-		uint8_t r = s->di_feedback[i];
-
-		if (r >= 1 && r <= 4 && (s->relay_contacts & (1u << (r - 1))))
-			v |= (uint8_t)(1u << i);
-	}
-	return (uint8_t)((v & ~s->di_forced_mask) | (s->di_forced_val & s->di_forced_mask));
-}
-
 static void status(const struct sim *s, char *reply, size_t cap)
 {
 	const struct pack *p = &s->pack;
@@ -468,7 +438,7 @@ static void status(const struct sim *s, char *reply, size_t cap)
 	    (double)s->pack_us / 1e6, pack_soc_pct(p), pack_soc_min_pct(p), pack_current_mA(p),
 	    p->demand_mA, pack_charge_in_mAs(p), pack_charge_out_mAs(p), vmin, vmax,
 	    pack_pack_dC(p), pack_ext_dC(p, 0), pack_heater_on(p) ? "true" : "false",
-	    s->relay_coil, s->relay_contacts, di_of(s), s->dos, s->link_down ? "down" : "up",
+	    s->relay_coil, s->relay_contacts, sim_di(s), s->dos, s->link_down ? "down" : "up",
 	    s->time_scale);
 }
 
@@ -520,7 +490,7 @@ static void apply(struct sim *s, const struct cmd *c, char *reply, size_t cap)
 		s->relay_fault[c->a] = c->state == 1 ? SIM_RELAY_WELDED
 				       : c->state == 2 ? SIM_RELAY_STUCK
 						       : SIM_RELAY_OK;
-		s->relay_contacts = contacts_of(s);
+		s->relay_contacts = sim_contacts(s);
 		break;
 	case OP_DI: {
 		uint8_t bit = (uint8_t)(1u << c->a);

@@ -34,4 +34,12 @@ struct sim {
 	bool quit;
 };
 
+/* What the relay contacts do with the coils as they are driven now: welded
+ * contacts stay closed, stuck ones open. */
+uint8_t sim_contacts(const struct sim *s);
+
+/* Levels of the discrete inputs: each follows the contacts of the relay it
+ * is wired to (di_feedback), unless a scenario forces it. */
+uint8_t sim_di(const struct sim *s);
+
 #endif
