@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# evlog: bmsd's persistent event log, its unit suite and its kill test.
+EVLOG_SRCS := src/evlog.c mcu-bridge/proto/crc.c
+
+UNIT_TESTS += test_evlog
+test_evlog_SRCS := tests/unit/test_evlog.c $(EVLOG_SRCS)
+# the suite runs a rotation between the reader's two opens
+test_evlog_LIBS := -Wl,--wrap=openat
+
+# writer killed at random points, and its checker (tests/integration/evlog_kill.sh)
+PROGRAMS += evlog-torture
+evlog-torture_SRCS := tests/tools/evlog-torture.c $(EVLOG_SRCS)
+
+INTEGRATION += tests/integration/evlog_kill.sh

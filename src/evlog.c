@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "evlog.h"
+#include "proto/crc.h"
+
+#define EVLOG_VERSION 1
+#define HDR_LEN 34u     /* bytes before the text */
+#define PRIO_MAX 7
+
+static const uint8_t magic[4] = { 0xB3, 'E', 'V', 'L' };
+
+struct evlog {
+	int dirfd;
+	int fd;                 /* current file, -1 after a failed reopen */
+	uint32_t half;          /* max bytes of one file */
+	bool sync;
+	uint32_t chunk_rng;     /* test hook: 0 = whole-record writes */
+	uint64_t size;          /* end of the last good record of the current file */
+	struct evlog_stats st;
+	uint8_t rec[EVLOG_REC_MAX];
+};
+
+static void put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_le64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint16_t get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t get_le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static size_t rec_encode(uint8_t *b, uint64_t seq, uint64_t realtime_us, uint64_t mono_us,
+			 uint16_t code, uint8_t prio, const char *text, size_t n)
+{
+	size_t len = EVLOG_REC_FIXED + n;
+
+	memcpy(b, magic, 4);
+	b[4] = EVLOG_VERSION;
+	b[5] = prio;
+	put_le16(b + 6, (uint16_t)len);
+	put_le64(b + 8, seq);
+	put_le64(b + 16, realtime_us);
+	put_le64(b + 24, mono_us);
+	put_le16(b + 32, code);
+	memcpy(b + HDR_LEN, text, n);
+	put_le32(b + HDR_LEN + n, crc32_update(0, b, HDR_LEN + n));
+	return len;
+}
+
+/*
+ * Check the bytes at @p (@avail of them up to the end of the file, or at
+ * least EVLOG_REC_MAX). Returns the record length and fills @r (may be
+ * NULL) if a valid record starts there; 0 if not; -1 if the bytes are a
+ * consistent beginning of a record that the file cuts short.
+ */
+static int rec_check(const uint8_t *p, size_t avail, struct evlog_rec *r)
+{
+	size_t len, n;
+
+	for (size_t i = 0; i < 4 && i < avail; i++)
+		if (p[i] != magic[i])
+			return 0;
+	if (avail > 4 && p[4] != EVLOG_VERSION)
+		return 0;
+	if (avail > 5 && p[5] > PRIO_MAX)
+		return 0;
+	if (avail < 8)
+		return -1;
+	len = get_le16(p + 6);
+	if (len < EVLOG_REC_FIXED || len > EVLOG_REC_MAX)
+		return 0;
+	if (avail < len)
+		return -1;
+	n = len - EVLOG_REC_FIXED;
+	if (crc32_update(0, p, HDR_LEN + n) != get_le32(p + HDR_LEN + n))
+		return 0;
+	if (get_le64(p + 8) == 0 || memchr(p + HDR_LEN, 0, n))
+		return 0;
+	if (r) {
+		r->seq = get_le64(p + 8);
+		r->realtime_us = get_le64(p + 16);
+		r->mono_us = get_le64(p + 24);
+		r->code = get_le16(p + 32);
+		r->prio = p[5];
+		r->len = (uint8_t)n;
+		memcpy(r->text, p + HDR_LEN, n);
+		r->text[n] = '\0';
+	}
+	return (int)len;
+}
+
+/* A window on a file read with pread(), so that the writer's O_APPEND
+ * descriptor can be scanned too. */
+#define WIN_BUF 4096
+
+struct win {
+	int fd;
+	bool eof;
+	uint64_t base;          /* file offset of buf[0] */
+	size_t len;
+	uint8_t buf[WIN_BUF];
+};
+
+/* Make at least EVLOG_REC_MAX bytes from @pos visible, or all up to the
+ * end of the file. Returns the bytes visible at *@p, 0 at the end, or a
+ * negative errno. @pos never goes backwards. */
+static ssize_t win_get(struct win *w, uint64_t pos, const uint8_t **p)
+{
+	size_t off = (size_t)(pos - w->base);
+
+	*p = NULL;
+	if (w->len - off < EVLOG_REC_MAX && !w->eof) {
+		memmove(w->buf, w->buf + off, w->len - off);
+		w->base = pos;
+		w->len -= off;
+		off = 0;
+		while (w->len < sizeof(w->buf)) {
+			ssize_t r = pread(w->fd, w->buf + w->len, sizeof(w->buf) - w->len,
+					  (off_t)(w->base + w->len));
+
+			if (r < 0) {
+				if (errno == EINTR)
+					continue;
+				return -errno;
+			}
+			if (r == 0) {
+				w->eof = true;
+				break;
+			}
+			w->len += (size_t)r;
+		}
+	}
+	*p = w->buf + off;
+	return (ssize_t)(w->len - off);
+}
+
+struct scan_out {
+	uint64_t valid_end;     /* end of the last valid record */
+	uint64_t max_seq;       /* 0: no valid record */
+};
+
+#define NONE UINT64_MAX
+
+/* Walk every record of @fd, passing valid ones to @cb (may be NULL) and
+ * adding to @st. Returns 0, the callback's non-zero value, or -errno. */
+static int scan_fd(int fd, int (*cb)(const struct evlog_rec *r, void *arg), void *arg,
+		   struct evlog_read_stats *st, struct scan_out *so)
+{
+	struct win w = { .fd = fd };
+	struct evlog_rec rec;
+	uint64_t pos = 0, bad = NONE, torn = NONE;
+
+	so->valid_end = 0;
+	so->max_seq = 0;
+	for (;;) {
+		const uint8_t *p, *q;
+		ssize_t avail = win_get(&w, pos, &p);
+		int k;
+
+		if (avail < 0)
+			return (int)avail;
+		if (avail == 0)
+			break;
+		k = rec_check(p, (size_t)avail, &rec);
+		if (k > 0) {
+			if (bad != NONE) {
+				st->corrupt++;
+				st->skipped_bytes += pos - bad;
+				bad = NONE;
+				torn = NONE;
+			}
+			pos += (uint64_t)k;
+			so->valid_end = pos;
+			if (rec.seq > so->max_seq)
+				so->max_seq = rec.seq;
+			st->records++;
+			if (cb) {
+				int rc = cb(&rec, arg);
+
+				if (rc)
+					return rc;
+			}
+			continue;
+		}
+		/* Only the first cut-short candidate can be a torn tail: it
+		 * stands if no valid record follows it. */
+		if (k < 0 && torn == NONE)
+			torn = pos;
+		if (bad == NONE)
+			bad = pos;
+		q = memchr(p + 1, magic[0], (size_t)avail - 1);
+		pos += q ? (uint64_t)(q - p) : (uint64_t)avail;
+	}
+	if (bad != NONE) {
+		if (torn == NONE)
+			torn = pos;
+		if (torn > bad) {
+			st->corrupt++;
+			st->skipped_bytes += torn - bad;
+		}
+		if (pos > torn) {
+			st->torn++;
+			st->skipped_bytes += pos - torn;
+		}
+	}
+	return 0;
+}
+
+/* Highest seq in the previous file (0 if none or missing). */
+static int old_max_seq(int dirfd, uint64_t *max_seq)
+{
+	struct evlog_read_stats st = { 0 };
+	struct scan_out so;
+	int fd, rc;
+
+	*max_seq = 0;
+	fd = openat(dirfd, EVLOG_FILE_OLD, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	rc = scan_fd(fd, NULL, NULL, &st, &so);
+	close(fd);
+	if (rc)
+		return rc;
+	*max_seq = so.max_seq;
+	return 0;
+}
+
+/* Open (or create) the current file and make it end in its last valid
+ * record. */
+static int cur_open(struct evlog *l)
+{
+	struct evlog_read_stats st = { 0 };
+	struct scan_out so;
+	uint64_t seq;
+	struct stat sb;
+	int fd, rc;
+
+	fd = openat(l->dirfd, EVLOG_FILE_CUR, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	rc = scan_fd(fd, NULL, NULL, &st, &so);
+	if (rc)
+		goto err;
+	if (fstat(fd, &sb) < 0)
+		goto err_errno;
+	if ((uint64_t)sb.st_size > so.valid_end) {
+		if (ftruncate(fd, (off_t)so.valid_end) < 0)
+			goto err_errno;
+		if (l->sync && fdatasync(fd) < 0)
+			goto err_errno;
+		l->st.recovered_bytes += (uint64_t)sb.st_size - so.valid_end;
+	}
+	l->st.corrupt_found += st.corrupt;
+	seq = so.max_seq;
+	if (seq == 0) {
+		rc = old_max_seq(l->dirfd, &seq);
+		if (rc)
+			goto err;
+	}
+	if (seq + 1 > l->st.next_seq)
+		l->st.next_seq = seq + 1;
+	if (l->sync && fsync(l->dirfd) < 0)
+		goto err_errno;
+	l->fd = fd;
+	l->size = so.valid_end;
+	l->st.cur_bytes = l->size;
+	return 0;
+
+err_errno:
+	rc = -errno;
+err:
+	close(fd);
+	return rc;
+}
+
+int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool sync)
+{
+	struct evlog *l;
+	int dfd, rc;
+
+	if (out)
+		*out = NULL;
+	if (!out || !dir || !dir[0] || max_bytes < EVLOG_MIN_BYTES)
+		return -EINVAL;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		return -errno;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* Two writers would interleave records and each truncate the
+	 * other's "torn" tail. */
+	if (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
+		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
+		goto err_dir;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		rc = -ENOMEM;
+		goto err_dir;
+	}
+	l->dirfd = dfd;
+	l->fd = -1;
+	l->half = max_bytes / 2;
+	l->sync = sync;
+	l->st.next_seq = 1;
+	rc = cur_open(l);
+	if (rc) {
+		free(l);
+		goto err_dir;
+	}
+	*out = l;
+	return 0;
+
+err_dir:
+	close(dfd);
+	return rc;
+}
+
+void evlog_close(struct evlog *l)
+{
+	if (!l)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	close(l->dirfd);
+	free(l);
+}
+
+const struct evlog_stats *evlog_stats(const struct evlog *l)
+{
+	return &l->st;
+}
+
+void evlog_set_chunking(struct evlog *l, uint32_t seed)
+{
+	l->chunk_rng = seed;
+}
+
+/* The current file becomes the previous one; a new current file starts.
+ * A crash between the rename and the create leaves no current file, which
+ * evlog_open handles like an empty one. */
+static int rotate(struct evlog *l)
+{
+	int fd;
+
+	if (renameat(l->dirfd, EVLOG_FILE_CUR, l->dirfd, EVLOG_FILE_OLD) < 0)
+		return -errno;
+	close(l->fd);
+	l->fd = -1;
+	l->size = 0;
+	l->st.cur_bytes = 0;
+	l->st.rotations++;
+	fd = openat(l->dirfd, EVLOG_FILE_CUR,
+		    O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -errno;
+	l->fd = fd;
+	if (l->sync && fsync(l->dirfd) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Size of the next write(): the whole rest, or with the test hook on, a
+ * pseudo-random 1..16 bytes of it. */
+static size_t chunk(struct evlog *l, size_t left)
+{
+	uint32_t x = l->chunk_rng;
+	size_t n;
+
+	if (!x)
+		return left;
+	/* xorshift32 */
+	x ^= x << 13;
+	x ^= x >> 17;
+	x ^= x << 5;
+	l->chunk_rng = x;
+	n = 1 + x % 16;
+	return n < left ? n : left;
+}
+
+/* Normally one write(). A short write (possible at a file size limit or
+ * on a full disk) is continued, so that the error, if any, is the real
+ * one. */
+static int write_rec(struct evlog *l, size_t len)
+{
+	size_t done = 0;
+	int rc;
+
+	while (done < len) {
+		ssize_t r = write(l->fd, l->rec + done, chunk(l, len - done));
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			goto err;
+		}
+		if (r == 0) {
+			rc = -ENOSPC;
+			goto err;
+		}
+		done += (size_t)r;
+	}
+	return 0;
+
+err:
+	/* Cut a partial record off at once, so the next one does not follow
+	 * garbage; if even that fails, the reopen in the next append
+	 * recovers the file. */
+	if (done && ftruncate(l->fd, (off_t)l->size) < 0) {
+		close(l->fd);
+		l->fd = -1;
+	}
+	return rc;
+}
+
+int evlog_append(struct evlog *l, uint16_t code, int prio, const char *text,
+		 uint64_t realtime_us, uint64_t mono_us)
+{
+	size_t n, len;
+	int rc;
+
+	if (!l || !text || prio < 0 || prio > PRIO_MAX)
+		return -EINVAL;
+	n = strnlen(text, EVLOG_TEXT_MAX + 1);
+	if (n > EVLOG_TEXT_MAX) {
+		n = EVLOG_TEXT_MAX;
+		/* back up over at most three continuation bytes of a split
+		 * UTF-8 sequence */
+		for (int i = 0; i < 3 && n > 0 && ((uint8_t)text[n] & 0xC0) == 0x80; i++)
+			n--;
+		l->st.truncated_texts++;
+	}
+	if (l->fd < 0) {
+		rc = cur_open(l);
+		if (rc)
+			goto err;
+	}
+	len = rec_encode(l->rec, l->st.next_seq, realtime_us, mono_us, code, (uint8_t)prio,
+			 text, n);
+	if (l->size > 0 && l->size + len > l->half) {
+		rc = rotate(l);
+		if (rc)
+			goto err;
+	}
+	rc = write_rec(l, len);
+	if (rc)
+		goto err;
+	l->size += len;
+	l->st.cur_bytes = l->size;
+	l->st.next_seq++;
+	l->st.appended++;
+	if (l->sync && fdatasync(l->fd) < 0) {
+		rc = -errno;
+		goto err;
+	}
+	return 0;
+
+err:
+	l->st.errors++;
+	return rc;
+}
+
+int evlog_read(const char *dir, int (*cb)(const struct evlog_rec *r, void *arg),
+	       void *arg, struct evlog_read_stats *st)
+{
+	struct evlog_read_stats dummy;
+	struct scan_out so;
+	int dfd, ofd = -1, cfd = -1, rc = 0;
+
+	if (!st)
+		st = &dummy;
+	memset(st, 0, sizeof(*st));
+	if (!dir || !dir[0] || !cb)
+		return -EINVAL;
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	/* If the previous file is still the one we opened after the current
+	 * one is open, no rotation came between the two opens and the pair
+	 * is consecutive. A few retries; then read what we have. */
+	for (int tries = 0; tries < 5; tries++) {
+		struct stat a, b;
+		bool same;
+
+		ofd = openat(dfd, EVLOG_FILE_OLD, O_RDONLY | O_CLOEXEC);
+		if (ofd < 0 && errno != ENOENT) {
+			rc = -errno;
+			goto out;
+		}
+		cfd = openat(dfd, EVLOG_FILE_CUR, O_RDONLY | O_CLOEXEC);
+		if (cfd < 0 && errno != ENOENT) {
+			rc = -errno;
+			goto out;
+		}
+		if (fstatat(dfd, EVLOG_FILE_OLD, &b, 0) < 0)
+			same = ofd < 0 && errno == ENOENT;
+		else
+			same = ofd >= 0 && fstat(ofd, &a) == 0 && a.st_ino == b.st_ino &&
+			       a.st_dev == b.st_dev;
+		if (same)
+			break;
+		if (tries < 4) {
+			if (ofd >= 0)
+				close(ofd);
+			if (cfd >= 0)
+				close(cfd);
+			ofd = cfd = -1;
+		}
+	}
+	if (ofd >= 0)
+		rc = scan_fd(ofd, cb, arg, st, &so);
+	if (!rc && cfd >= 0)
+		rc = scan_fd(cfd, cb, arg, st, &so);
+out:
+	if (ofd >= 0)
+		close(ofd);
+	if (cfd >= 0)
+		close(cfd);
+	close(dfd);
+	return rc;
+}
