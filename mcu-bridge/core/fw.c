@@ -24,11 +24,13 @@ static void lbus_from_cfg(struct lbus_cfg *lc, const struct bp_config *c)
 void fw_init(struct fw *fw, uint8_t hw)
 {
 	struct lbus_cfg lc = { 0 };
-	struct fw z = { 0 };
+	uint8_t *p = (uint8_t *)fw;
 
 	hal_relays_set(0);
 	hal_do_set(0);
-	*fw = z;
+	/* cleared in place: a zeroed copy would cost its 6 KiB on the stack */
+	for (size_t i = 0; i < sizeof(*fw); i++)
+		p[i] = 0;
 	fw->hw = hw;
 	safety_init(&fw->safety);
 	meas_init(&fw->meas, hal_adc_info());
@@ -456,7 +458,7 @@ static void leds_step(struct fw *fw)
 	for (unsigned int b = 0; b < in.boards; b++) {
 		const struct lbus_board *lb = &fw->lb.board[b];
 
-		if ((lb->ever && !lb->online) || lb->err_this_cycle)
+		if ((lb->ever && !lb->online) || lb->err_this_cycle || lb->err_prev_cycle)
 			in.logic_error = true;
 	}
 	in.relays = fw->relays;

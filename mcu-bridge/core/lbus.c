@@ -328,6 +328,7 @@ int lbus_poll(struct lbus *lb, uint32_t now_ms, struct lbus_ev *ev)
 		case ST_VISIT:
 			lb->attempt = 0;
 			lb->board[lb->cur].fresh = false;
+			lb->board[lb->cur].err_prev_cycle = lb->board[lb->cur].err_this_cycle;
 			lb->board[lb->cur].err_this_cycle = false;
 			lb->req_kind = (uint8_t)((lb->req_kind & REQ_QUIET) |
 						 (lb->board[lb->cur].bal_dirty ? REQ_WRITE_BAL : REQ_READ));

@@ -46,6 +46,8 @@ struct lbus_board {
 	uint32_t last_ok_ms;
 	uint32_t crc_errors, timeouts, exceptions; /* totals */
 	bool err_this_cycle;            /* any CRC error/timeout in this cycle */
+	bool err_prev_cycle;            /* ... in the previous one: keeps the error
+					 * indication steady across a visit's start */
 };
 
 enum lbus_ev_type {
