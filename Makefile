@@ -4,14 +4,15 @@
 #   make            build everything (build/)
 #   make check      deps, build, unit suites (plain, ASan+UBSan, valgrind),
 #                   integration tests
-#   make demo       bms-sim (and, later, bmsd) on a pty, with a live view
+#   make demo       bmsd running bms-sim's pack over a pty, with bmsctl watch
 #   make deps       install what is missing (Debian 12, as root)
 #   make install    PREFIX=/usr DESTDIR=...
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
-MANDIR ?= $(PREFIX)/share/man
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
 DESTDIR ?=
 
 CC ?= cc
@@ -50,6 +51,12 @@ UNIT_TESTS :=
 PROGRAMS :=
 INTEGRATION :=
 FUZZ_TARGETS :=
+INSTALL_BINS :=
+INSTALL_SBINS :=
+INSTALL_HOOKS :=
+MAN1 :=
+MAN5 :=
+MAN8 :=
 
 include $(sort $(wildcard mk/*.mk))
 
@@ -142,10 +149,16 @@ demo: deps all
 bench: all
 	@bench/run.sh
 
-install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+# INSTALL_HOOKS: extra install targets of the fragments (e.g. the firmware)
+install: all $(INSTALL_HOOKS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(DATADIR)/bmsd/examples
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	$(foreach p,$(INSTALL_BINS),install -m 0755 $(B)/bin/$(p) $(DESTDIR)$(BINDIR)/$(p);)
+	$(foreach p,$(INSTALL_SBINS),install -m 0755 $(B)/bin/$(p) $(DESTDIR)$(SBINDIR)/$(p);)
 	$(foreach m,$(MAN1),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man1/;)
+	$(foreach m,$(MAN5),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man5/;)
+	$(foreach m,$(MAN8),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
+	$(foreach e,$(wildcard etc/bmsd*.yaml etc/*.scn),install -m 0644 $(e) $(DESTDIR)$(DATADIR)/bmsd/examples/;)
 
 clean:
 	rm -rf $(B)

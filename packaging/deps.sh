@@ -10,6 +10,8 @@ pkgs=(
 	valgrind clang
 	python3 python3-can python3-serial python3-pymodbus
 	socat can-utils mbpoll
+	gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm stm32flash
+	groff-base man-db
 )
 missing=()
 for p in "${pkgs[@]}"; do
