@@ -1,0 +1,16 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# ctl: the control socket of bmsd; bmsctl: its command-line client.
+# Lists naming other fragments' variables are recursive (=): the fragments
+# are included in sorted order, so evlog and cfg may come after this one.
+CTL_SRCS := src/ctl.c
+
+UNIT_TESTS += test_ctl
+test_ctl_SRCS := tests/unit/test_ctl.c src/ctl.c src/loop.c
+
+PROGRAMS += bmsctl
+bmsctl_SRCS = $(sort src/bmsctl.c $(EVLOG_SRCS) $(CFG_SRCS) $(PROTO_SRCS))
+bmsctl_LIBS = $(LIBS_YAML)
+
+INSTALL_BINS += bmsctl
+MAN1 += man/bmsctl.1
+INTEGRATION += tests/integration/bmsctl_usage.sh
