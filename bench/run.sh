@@ -19,6 +19,27 @@ awk -v t="$total" 'BEGIN {
 	       "(%.2f %% of a 168 MHz core at 1 instruction/cycle, callgrind, host build)\n",
 	       per, per * 1000 / 168e6 * 100 }'
 
+# bmsd's link and pack model per received frame: a full pack's stream recorded
+# from the firmware, replayed into a fresh link with its 10 ms ticks; callgrind
+# collects only inside the replay
+out=$(mktemp)
+frames=$(valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=bench_link_replay \
+	"$B/bin/bench_link" 10 2>/dev/null | sed -n 's/^frames \([0-9]*\)$/\1/p')
+total=$(callgrind_annotate "$out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)
+rm -f "$out"
+awk -v t="$total" -v n="$frames" 'BEGIN {
+	if (!n || !t) { print "bmsd link: could not measure" > "/dev/stderr"; exit 1 }
+	printf "bmsd link: %.0f instructions per frame (decode, counters, pack model, snapshot " \
+	       "summary and 10 ms ticks; %d frames of a 32 x 24 x 8 pack, callgrind, host build)\n",
+	       t / n, n }'
+
+# the core alone per tick, armed, HAL stand-ins taken out (bench/fw_tick.sh)
+bash bench/fw_tick.sh
+
 if [ -x bench/codec.sh ]; then
 	bash bench/codec.sh
 fi
+
+# bmsd as a whole against bms-sim on a pty: start to READY, receive path per
+# frame, resident memory, heap allocations in steady state
+bash bench/bmsd.sh

@@ -4,3 +4,14 @@ LOOP_SRCS := src/loop.c
 
 UNIT_TESTS += test_loop
 test_loop_SRCS := tests/unit/test_loop.c src/loop.c
+
+LIBS_BMSD := $(shell $(PKG_CONFIG) --libs libgpiod libsystemd)
+PROGRAMS += bmsd
+bmsd_SRCS = src/bmsd.c src/status.c src/log.c src/gpio.c $(LOOP_SRCS) $(CTL_SRCS) \
+	$(LINK_SRCS) $(sort $(CFG_SRCS) $(EVLOG_SRCS) $(PROTO_SRCS) $(CANIO_SRCS))
+bmsd_LIBS = $(LIBS_BMSD) $(LIBS_YAML) $(LIBS_SOCKETCAN)
+INSTALL_SBINS += bmsd
+MAN8 += man/bmsd.8
+
+INTEGRATION += tests/integration/bmsd_startup.sh tests/integration/bmsd_faults.sh \
+	tests/integration/bmsd_reload.sh tests/integration/man_lint.sh

@@ -67,9 +67,10 @@ final=$("$BIN" --verify --max-bytes "$MAX" --acked "$acked" "$D" 2>&1) || die "f
 echo "$final"
 reported=$(wc -l <"$acked")
 [ "$reported" -gt 1000 ] || die "only $reported appends were reported in $runs runs"
-# the kills must land inside records, or this test proves nothing
-[ "$torn_seen" -gt $((KILLS / 10)) ] || die "only $torn_seen of $KILLS kills left a torn record"
-[ "$repaired" -gt $((KILLS / 10)) ] || die "only $repaired restarts repaired a torn tail"
+# some kills must land inside records, or this test proves nothing; how many
+# depends on the machine's load (about 1 in 3 idle, 1 in 12 under make -j)
+[ "$torn_seen" -ge $((KILLS / 40)) ] || die "only $torn_seen of $KILLS kills left a torn record"
+[ "$repaired" -ge $((KILLS / 40)) ] || die "only $repaired restarts repaired a torn tail"
 echo "evlog_kill: $runs kills ($chunked chunked, $synced synced), $reported appends reported," \
 	"$torn_seen torn tails seen by the reader, $repaired repaired at restart" \
 	"($repaired_bytes bytes), $no_cur kills inside a rotation, 0 corrupt records accepted," \

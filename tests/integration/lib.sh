@@ -59,3 +59,94 @@ wait_sock() {
 jget() {
 	$PY -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"
 }
+
+# notify_start NAME: a NOTIFY_SOCKET stand-in at $T/NAME.notify, logging to
+# $T/NAME.notify.log; exports NOTIFY_SOCKET for the next daemon started
+notify_start() {
+	: >"$T/$1.notify.log"
+	$PY "$(dirname "${BASH_SOURCE[0]}")/notify_capture.py" "$T/$1.notify" "$T/$1.notify.log" &
+	PIDS+=($!)
+	for _ in $(seq 100); do
+		[ -S "$T/$1.notify" ] && break
+		sleep 0.02
+	done
+	[ -S "$T/$1.notify" ] || die "notify socket did not appear"
+	export NOTIFY_SOCKET="$T/$1.notify"
+}
+
+# wait_log FILE REGEX [TENTHS]: until a line of FILE matches (default 10 s)
+wait_log() {
+	for _ in $(seq "${3:-100}"); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# bmsd_config NAME [SED...]: $T/NAME.yaml from etc/bmsd-demo.yaml, its
+# endpoints moved into $T/NAME/ (link: slcan on $T/NAME/bridge), then any
+# further sed expressions applied
+bmsd_config() {
+	local n=$1
+	shift
+	mkdir -p "$T/$n/state"
+	sed -e "s#/tmp/bmsd-demo#$T/$n#g" "$@" "$(dirname "${BASH_SOURCE[0]}")/../../etc/bmsd-demo.yaml" \
+		>"$T/$n.yaml"
+}
+
+# sim_start NAME [ARGS...]: a pty pair $T/NAME/bridge <-> $T/NAME/bridge-peer
+# and bms-sim on the peer end, shaped like the demo config's pack; sets SIM
+sim_start() {
+	local n=$1
+	shift
+	mkdir -p "$T/$n"
+	socat pty,raw,echo=0,link="$T/$n/bridge" pty,raw,echo=0,link="$T/$n/bridge-peer" \
+		2>"$T/$n/socat.log" &
+	PIDS+=($!)
+	for _ in $(seq 100); do
+		[ -e "$T/$n/bridge" ] && [ -e "$T/$n/bridge-peer" ] && break
+		sleep 0.05
+	done
+	$B/bin/bms-sim --link slcan:"$T/$n/bridge-peer" --profile main-2r --boards 4 --cells 16 \
+		--temps 4 --control "$T/$n/sim.sock" "$@" 2>"$T/$n/sim.log" &
+	SIM=$!
+	PIDS+=($SIM)
+	wait_sock "$T/$n/sim.sock"
+}
+
+# bmsd_start NAME [ARGS...]: bmsd on $T/NAME.yaml with a NOTIFY_SOCKET
+# stand-in; sets BMSD; waits for READY=1
+bmsd_start() {
+	local n=$1
+	shift
+	notify_start "$n"
+	$B/bin/bmsd -c "$T/$n.yaml" "$@" 2>>"$T/$n/bmsd.log" &
+	BMSD=$!
+	PIDS+=($BMSD)
+	wait_log "$T/$n.notify.log" 'READY=1' || die "bmsd sent no READY=1: $(cat "$T/$n/bmsd.log")"
+}
+
+# st NAME: bmsctl status --json of the bmsd of NAME
+st() {
+	$B/bin/bmsctl -s "$T/$1/bmsd.sock" --json status
+}
+
+# jpath JSON PATH: a value by dotted path ("link.state", "relays.0.closed")
+jpath() {
+	$PY -c '
+import json, sys
+v = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print(json.dumps(v) if isinstance(v, (bool, type(None), dict, list)) else v)' "$1" "$2"
+}
+
+# until_json CMD PATH VALUE [TENTHS]: run CMD until PATH equals VALUE; the last
+# output is left in $J
+until_json() {
+	for _ in $(seq "${4:-100}"); do
+		J=$(eval "$1" 2>/dev/null) && [ "$(jpath "$J" "$2" 2>/dev/null)" = "$3" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

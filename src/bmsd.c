@@ -1,0 +1,881 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * bmsd: the battery-management daemon. One event loop: the MCU link over
+ * CAN, the control socket, signals, and the periodic work.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <systemd/sd-daemon.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bmsd.h"
+#include "events.h"
+#include "log.h"
+
+#define DEFAULT_CONFIG "/etc/bmsd/bmsd.yaml"
+#define DEFAULT_SOCKET "/run/bmsd/bmsd.sock"
+#define TICK_MS 10u
+#define SLOW_MS 1000u
+#define RX_BURST 256 /* frames handled per wake-up before others get a turn */
+
+static const char *prog = "bmsd";
+
+/* ---- events --------------------------------------------------------- */
+
+void bmsd_event(struct bmsd *b, unsigned int code, int prio, const char *fmt, ...)
+{
+	char text[256];
+	va_list ap;
+	struct timespec rt;
+	int rc;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	log_msg(prio, "%s", text);
+	if (!b->ev)
+		return;
+	clock_gettime(CLOCK_REALTIME, &rt);
+	rc = evlog_append(b->ev, (uint16_t)code, prio, text,
+			  (uint64_t)rt.tv_sec * 1000000u + (uint64_t)rt.tv_nsec / 1000u,
+			  loop_now_us());
+	if (rc < 0 && !b->ev_failed) {
+		b->ev_failed = true;
+		log_err("event log: cannot append: %s", strerror(-rc));
+	} else if (rc == 0) {
+		b->ev_failed = false;
+	}
+}
+
+/* ---- GPIO lines ------------------------------------------------------ */
+
+static void gpio_close_all(struct bmsd *b)
+{
+	for (unsigned int i = 0; i < BMSD_GPIO_COUNT; i++) {
+		gpio_line_close(b->gpio[i]);
+		b->gpio[i] = NULL;
+	}
+}
+
+static const char *const gpio_names[BMSD_GPIO_COUNT] = {
+	[BMSD_GPIO_RUN_LED] = "run_led",
+	[BMSD_GPIO_FAULT_LED] = "fault_led",
+	[BMSD_GPIO_MCU_RESET] = "mcu_reset",
+	[BMSD_GPIO_MCU_BOOT0] = "mcu_boot0",
+	[BMSD_GPIO_RS485_DE] = "rs485_de",
+};
+
+static const struct cfg_gpio_line *cfg_gpio(const struct cfg *c, unsigned int which)
+{
+	switch (which) {
+	case BMSD_GPIO_RUN_LED:
+		return &c->gpio.run_led;
+	case BMSD_GPIO_FAULT_LED:
+		return &c->gpio.fault_led;
+	case BMSD_GPIO_MCU_RESET:
+		return &c->gpio.mcu_reset;
+	case BMSD_GPIO_MCU_BOOT0:
+		return &c->gpio.mcu_boot0;
+	case BMSD_GPIO_RS485_DE:
+		return &c->gpio.rs485_de;
+	default:
+		return NULL;
+	}
+}
+
+/* Lines are optional; one that cannot be had is reported and left out,
+ * so that a wrong LED line never keeps the pack from running. */
+static void gpio_open_all(struct bmsd *b, const struct cfg *c)
+{
+	for (unsigned int i = 0; i < BMSD_GPIO_COUNT; i++) {
+		const struct cfg_gpio_line *g = cfg_gpio(c, i);
+		int rc;
+
+		if (!g || !g->configured)
+			continue;
+		/* reset released, BOOT0 low (run from flash), transceiver in
+		 * receive, LEDs off: every line starts at logical 0 */
+		rc = gpio_line_open(&b->gpio[i], g->chip, g->line, g->active_low, 0, "bmsd");
+		if (rc < 0)
+			bmsd_event(b, EV_LINK_ERROR, LOG_WARNING, "gpio %s (%s line %s): %s",
+				   gpio_names[i], g->chip, g->line, strerror(-rc));
+	}
+}
+
+static void gpio_set(struct bmsd *b, unsigned int which, int v)
+{
+	if (b->gpio[which])
+		gpio_line_set(b->gpio[which], v);
+}
+
+/* ---- the MCU link ---------------------------------------------------- */
+
+static int link_send(void *arg, const struct bp_frame *f)
+{
+	struct bmsd *b = arg;
+	struct canio_frame cf = { .id = f->id, .len = f->len };
+	int rc;
+
+	if (!b->can)
+		return -ENOTCONN;
+	memcpy(cf.data, f->data, sizeof(cf.data));
+	rc = canio_send(b->can, &cf);
+	if (rc < 0)
+		b->tx_errors++;
+	return rc;
+}
+
+static void can_close(struct bmsd *b)
+{
+	if (!b->can)
+		return;
+	loop_del_fd(b->loop, canio_fd(b->can));
+	canio_close(b->can);
+	b->can = NULL;
+}
+
+static void on_can(int fd, uint32_t events, void *arg);
+
+static int can_open(struct bmsd *b)
+{
+	const struct cfg *c = b->cfg;
+	/* the MCU speaks only in 0x100..0x3FF; the kernel drops the rest */
+	static const struct canio_filter filt[] = {
+		{ 0x100, 0x700 }, { 0x200, 0x700 }, { 0x300, 0x700 },
+	};
+	int rc;
+
+	rc = canio_open(c->link.interface, c->link.bitrate_bps, &b->can);
+	if (rc < 0) {
+		b->can = NULL;
+		return rc;
+	}
+	canio_set_filters(b->can, filt, sizeof(filt) / sizeof(filt[0]));
+	rc = loop_add_fd(b->loop, canio_fd(b->can), EPOLLIN, on_can, b);
+	if (rc < 0) {
+		canio_close(b->can);
+		b->can = NULL;
+	}
+	return rc;
+}
+
+static void on_can(int fd, uint32_t events, void *arg)
+{
+	struct bmsd *b = arg;
+	uint64_t now = loop_now_ms();
+
+	for (int i = 0; i < RX_BURST; i++) {
+		struct canio_frame cf;
+		struct bp_frame f;
+		int rc = canio_recv(b->can, &cf);
+
+		if (rc == 0)
+			break;
+		if (rc < 0) {
+			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: %s; reopening",
+				   b->cfg->link.interface, strerror(-rc));
+			can_close(b);
+			return;
+		}
+		if (cf.ext || cf.rtr) {
+			b->rx_foreign++;
+			continue;
+		}
+		f.id = (uint16_t)cf.id;
+		f.len = cf.len;
+		memcpy(f.data, cf.data, sizeof(f.data));
+		link_rx(&b->link, &f, now);
+	}
+}
+
+
+/* ---- link events, faults and the outputs ------------------------------- */
+
+static const char *safety_name(int s)
+{
+	switch (s) {
+	case BP_SAFETY_LOCKED:
+		return "locked";
+	case BP_SAFETY_ARMED:
+		return "armed";
+	case BP_SAFETY_TRIPPED:
+		return "tripped";
+	default:
+		return "unknown";
+	}
+}
+
+static void trip_names(unsigned int trip, char *buf, size_t n)
+{
+	static const char *const names[] = {
+		"heartbeat", "cell-high", "cell-low", "short-circuit",
+		"temp-high", "temp-low", "config-changed",
+	};
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (trip & (1u << i))
+			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
+						len ? ", " : "", names[i]);
+	if (!buf[0])
+		snprintf(buf, n, "none");
+}
+
+static void on_link_event(void *arg, unsigned int ev)
+{
+	struct bmsd *b = arg;
+	const struct cfg *c = b->cfg;
+	uint32_t crc = link_cfg_crc(&b->link);
+	char t[128];
+
+	if (ev & LINK_EV_UP)
+		bmsd_event(b, EV_LINK_UP, LOG_NOTICE, "MCU link up on %s", c->link.interface);
+	if (ev & LINK_EV_COMM_FAULT)
+		bmsd_event(b, EV_COMM_FAULT, LOG_CRIT,
+			   "MCU link lost: no STATUS for %u ms; outputs commanded open, heartbeat stopped",
+			   b->link.stale_ms);
+	else if (ev & LINK_EV_DOWN)
+		bmsd_event(b, EV_LINK_DOWN, LOG_ERR, "MCU link down on %s", c->link.interface);
+	if (ev & LINK_EV_COMM_OK)
+		bmsd_event(b, EV_COMM_CLEAR, LOG_NOTICE, "MCU link restored; configuration to be verified again");
+	if (ev & LINK_EV_PROTO)
+		bmsd_event(b, EV_MCU_CFG_REJECTED, LOG_ERR,
+			   "the MCU speaks another bridge protocol than %u; no configuration pushed",
+			   BP_PROTO_VERSION);
+	if (ev & LINK_EV_CFG_VERIFIED)
+		bmsd_event(b, EV_MCU_CFG_VERIFIED, LOG_NOTICE,
+			   "MCU configuration 0x%08x verified (CRC echoed)", crc);
+	if (ev & LINK_EV_CFG_REJECTED)
+		bmsd_event(b, EV_MCU_CFG_REJECTED, LOG_ERR, "the MCU rejected configuration 0x%08x",
+			   crc);
+	if (ev & LINK_EV_CFG_TIMEOUT)
+		bmsd_event(b, EV_MCU_CFG_REJECTED, LOG_WARNING,
+			   "no verdict on configuration 0x%08x within %u ms; pushing again", crc,
+			   b->link.cfg_timeout_ms);
+	if (ev & LINK_EV_CFG_LOST)
+		bmsd_event(b, EV_MCU_CFG_REJECTED, LOG_WARNING,
+			   "the MCU no longer echoes configuration 0x%08x; pushing again", crc);
+	if (ev & LINK_EV_SAFETY) {
+		int s = link_mcu_safety(&b->link);
+
+		bmsd_event(b, EV_MCU_SAFETY, s == BP_SAFETY_TRIPPED ? LOG_ERR : LOG_NOTICE,
+			   "MCU safety floor %s", safety_name(s));
+	}
+	if (ev & LINK_EV_TRIP) {
+		int trip = link_mcu_trip(&b->link);
+
+		trip_names(trip < 0 ? 0u : (unsigned int)trip, t, sizeof(t));
+		bmsd_event(b, EV_MCU_TRIP, trip > 0 ? LOG_ERR : LOG_NOTICE,
+			   "MCU trip reasons: %s", t);
+	}
+}
+
+const char *bmsd_fault_name(unsigned int bit)
+{
+	static const char *const names[BMSD_F_COUNT] = {
+		"unconfigured", "comm", "link-down", "mcu-config", "mcu-trip", "mcu-protocol",
+		"logic-offline", "current-sensor", "ntc", "humidity", "supply",
+	};
+
+	for (unsigned int i = 0; i < BMSD_F_COUNT; i++)
+		if (bit == 1u << i)
+			return names[i];
+	return "?";
+}
+
+unsigned int bmsd_faults(const struct bmsd *b)
+{
+	const struct bp_io *io;
+	unsigned int f = 0;
+
+	if (!b->cfg || !b->link_ready)
+		return BMSD_F_UNCONFIGURED;
+	if (link_comm_fault(&b->link))
+		f |= BMSD_F_COMM;
+	else if (link_state(&b->link) == LINK_DOWN || !b->can)
+		f |= BMSD_F_LINK_DOWN;
+	if (link_mcu_cfg_state(&b->link) == BP_CFG_REJECTED)
+		f |= BMSD_F_MCU_CFG;
+	if (link_mcu_safety(&b->link) == BP_SAFETY_TRIPPED)
+		f |= BMSD_F_MCU_TRIP;
+	if (b->link.proto_known && !b->link.proto_ok)
+		f |= BMSD_F_MCU_PROTO;
+	io = pmodel_io(&b->pm);
+	if (io && !(f & (BMSD_F_COMM | BMSD_F_LINK_DOWN))) {
+		if (io->faults & BP_FAULT_LOGIC_OFFLINE)
+			f |= BMSD_F_LOGIC_OFFLINE;
+		if (io->faults & BP_FAULT_CURRENT_SENSOR)
+			f |= BMSD_F_CURRENT_SENSOR;
+		if (io->faults & BP_FAULT_NTC)
+			f |= BMSD_F_NTC;
+		if (io->faults & BP_FAULT_HUMIDITY)
+			f |= BMSD_F_HUMIDITY;
+		if (io->faults & BP_FAULT_SUPPLY)
+			f |= BMSD_F_SUPPLY;
+	}
+	return f;
+}
+
+static void fault_names(unsigned int f, char *buf, size_t n)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < BMSD_F_COUNT; i++)
+		if (f & (1u << i))
+			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
+						len ? ", " : "", bmsd_fault_name(1u << i));
+	if (!buf[0])
+		snprintf(buf, n, "none");
+}
+
+/* The bridge names its board in VERSION; a config written for the other
+ * board means miswired roles, so it is said loudly (once per MCU start). */
+static void check_board(struct bmsd *b)
+{
+	const struct bp_version *v = pmodel_version(&b->pm);
+	const struct profile *p = cfg_profile(b->cfg);
+	uint8_t hw;
+
+	if (!v)
+		return;
+	hw = v->hw;
+	if (hw == b->hw_seen)
+		return;
+	b->hw_seen = hw;
+	if (hw == 0x7Fu || hw == p->hw_id)
+		return;
+	bmsd_event(b, EV_LINK_ERROR, LOG_ERR,
+		   "the MCU reports board id %u, but the config is for %s (id %u): check board:",
+		   hw, p->name, p->hw_id);
+}
+
+/* The contactor roles close while the link is verified, the floor is armed
+ * and no fault is active; any fault opens them. The relays with other
+ * roles stay open. */
+static void control(struct bmsd *b)
+{
+	const struct cfg *c = b->cfg;
+	unsigned int f = bmsd_faults(b);
+	uint8_t relays = 0, dos = 0, cur_r, cur_d;
+	bool run = f == 0 && link_verified(&b->link) &&
+		   link_mcu_safety(&b->link) == BP_SAFETY_ARMED;
+	char t[160];
+
+	if (f != b->faults) {
+		fault_names(f, t, sizeof(t));
+		bmsd_event(b, EV_MCU_FAULTS, f ? LOG_WARNING : LOG_NOTICE, "faults: %s", t);
+		b->faults = f;
+	}
+	if (!c || !b->link_ready)
+		return;
+	check_board(b);
+	for (unsigned int i = 0; i < CFG_RELAYS; i++) {
+		switch (c->relays.relay[i].role) {
+		case CFG_RELAY_CHARGE:
+		case CFG_RELAY_DISCHARGE:
+		case CFG_RELAY_MAIN:
+		case CFG_RELAY_ALLOW_CHARGING:
+			if (run)
+				relays |= (uint8_t)(1u << i);
+			break;
+		default:
+			break;
+		}
+	}
+	for (unsigned int i = 0; i < CFG_OUTPUTS; i++) {
+		bool on;
+
+		switch (c->outputs.out[i].role) {
+		case CFG_OUT_ALARM:
+			on = f != 0;
+			break;
+		case CFG_OUT_READY:
+			on = run;
+			break;
+		case CFG_OUT_CHARGING_ALLOWED:
+			on = run;
+			break;
+		default:
+			on = false;
+			break;
+		}
+		if (on != c->outputs.out[i].invert)
+			dos |= (uint8_t)(1u << i);
+	}
+	link_get_outputs(&b->link, &cur_r, &cur_d);
+	if (link_state(&b->link) == LINK_UP) {
+		if (relays != cur_r || dos != cur_d)
+			link_set_outputs(&b->link, relays, dos);
+	} else {
+		relays = 0;
+	}
+	if (relays != b->relays_logged) {
+		bmsd_event(b, EV_RELAYS, LOG_NOTICE, "relays commanded 0x%x (was 0x%x)%s%s",
+			   relays, b->relays_logged, relays ? "" : ": ",
+			   relays ? "" : (f ? "fault" : "not ready"));
+		b->relays_logged = relays;
+	}
+	link_set_daemon_state(&b->link, f ? 2 : 1);
+}
+
+/* ---- control socket -------------------------------------------------- */
+
+static int cmd_status(struct ctl_reply *r, int argc, char **argv, void *arg)
+{
+	const struct bmsd *b = arg;
+	bool json = argc > 1 && !strcmp(argv[1], "json");
+
+	if (argc > 2 || (argc == 2 && !json))
+		return ctl_error(r, "usage: %s [json]", argv[0]);
+	return status_render(b, r, json);
+}
+
+static int cmd_reset_faults(struct ctl_reply *r, int argc, char **argv, void *arg)
+{
+	struct bmsd *b = arg;
+	int rc;
+
+	if (argc != 1)
+		return ctl_error(r, "usage: reset-faults");
+	if (!b->cfg)
+		return ctl_error(r, "bmsd is unconfigured: %s", b->cfg_err.msg);
+	rc = link_trip_reset(&b->link);
+	if (rc < 0)
+		return ctl_error(r, "the MCU link is not up (%s); nothing was reset",
+				 link_state_name(link_state(&b->link)));
+	b->resets++;
+	bmsd_event(b, EV_FAULT_RESET, LOG_NOTICE, "fault reset requested over the control socket");
+	ctl_printf(r, "fault reset sent to the MCU\n");
+	return 0;
+}
+
+static int cmd_version(struct ctl_reply *r, int argc, char **argv, void *arg)
+{
+	ctl_printf(r, "bmsd %s (bridge protocol %u)\n", BMSD_VERSION, BP_PROTO_VERSION);
+	return 0;
+}
+
+static void bmsd_ctl_close(struct bmsd *b)
+{
+	ctl_close(b->ctl);
+	b->ctl = NULL;
+}
+
+/* The socket's directory comes from systemd (RuntimeDirectory=); when bmsd
+ * runs by hand it makes the last level itself. */
+static void make_parent(const char *path)
+{
+	char dir[CFG_SOCKET_MAX];
+	char *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = 0;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		log_warn("cannot create %s: %s", dir, strerror(errno));
+}
+
+static void bmsd_ctl_open(struct bmsd *b, const char *path, const char *group)
+{
+	char err[256];
+	int rc;
+
+	bmsd_ctl_close(b);
+	make_parent(path);
+	rc = ctl_open(&b->ctl, b->loop, path, group, err, sizeof(err));
+	if (rc < 0) {
+		b->ctl = NULL;
+		bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "%s", err);
+		return;
+	}
+	ctl_register(b->ctl, "status", cmd_status, b);
+	ctl_register(b->ctl, "reset-faults", cmd_reset_faults, b);
+	ctl_register(b->ctl, "version", cmd_version, b);
+	ctl_register_watch(b->ctl, cmd_status, b);
+}
+
+const char *bmsd_board_name(const struct cfg *c)
+{
+	const struct profile *p = c ? cfg_profile(c) : NULL;
+
+	return p ? p->name : "none";
+}
+
+/* ---- configuration --------------------------------------------------- */
+
+static void link_params(const struct cfg *c, struct link_params *p, struct bp_config *bc)
+{
+	cfg_to_bp(c, bc);
+	p->heartbeat_period_ms = c->link.heartbeat_period_ms;
+	p->stale_ms = c->link.stale_ms;
+	p->config_timeout_ms = c->link.config_timeout_ms;
+	p->cfg = bc;
+}
+
+static void link_setup(struct bmsd *b)
+{
+	struct link_params p;
+	struct bp_config bc;
+	int rc;
+
+	link_params(b->cfg, &p, &bc);
+	rc = link_init(&b->link, &p, &b->pm, link_send, b);
+	if (rc < 0) {
+		bmsd_event(b, EV_CONFIG_REFUSED, LOG_CRIT,
+			   "MCU configuration out of range (%s); the pack does not run", strerror(-rc));
+		return;
+	}
+	link_set_event_cb(&b->link, on_link_event, b);
+	b->link_ready = true;
+}
+
+static void link_apply(struct bmsd *b, const struct cfg *n)
+{
+	struct link_params p;
+	struct bp_config bc;
+	int rc;
+
+	if (!b->link_ready) {
+		link_setup(b);
+		return;
+	}
+	link_params(n, &p, &bc);
+	rc = link_reconfigure(&b->link, &p);
+	if (rc < 0)
+		bmsd_event(b, EV_CONFIG_REFUSED, LOG_ERR,
+			   "MCU configuration out of range (%s); the MCU keeps the previous one",
+			   strerror(-rc));
+}
+
+/* Apply @n (already valid) as the running config. @old is NULL at start. */
+static void config_apply(struct bmsd *b, struct cfg *n)
+{
+	struct cfg *old = b->cfg;
+	int rc;
+
+	b->cfg = n;
+	if (!old || strcmp(old->event_log.dir, n->event_log.dir) ||
+	    old->event_log.max_KiB != n->event_log.max_KiB ||
+	    old->event_log.sync != n->event_log.sync) {
+		evlog_close(b->ev);
+		b->ev = NULL;
+		rc = evlog_open(&b->ev, n->event_log.dir, n->event_log.max_KiB * 1024u,
+				n->event_log.sync);
+		if (rc < 0)
+			log_err("event log %s: %s; events go to the journal only",
+				n->event_log.dir, strerror(-rc));
+	}
+	if (!old || memcmp(&old->gpio, &n->gpio, sizeof(n->gpio))) {
+		gpio_close_all(b);
+		gpio_open_all(b, n);
+	}
+	if (!old || strcmp(old->control.socket, n->control.socket) ||
+	    strcmp(old->control.group, n->control.group))
+		bmsd_ctl_open(b, n->control.socket, n->control.group);
+
+	if (!old || strcmp(old->link.interface, n->link.interface) ||
+	    old->link.bitrate_bps != n->link.bitrate_bps) {
+		can_close(b);
+		if (!old)
+			link_setup(b);
+		rc = can_open(b);
+		if (rc < 0)
+			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: %s; retrying",
+				   n->link.interface, strerror(-rc));
+	}
+	if (old)
+		link_apply(b, n);
+	free(old);
+}
+
+/* Load the file named at start. Returns 0 when applied. */
+static int config_load(struct bmsd *b, bool reload)
+{
+	struct cfg *n = calloc(1, sizeof(*n));
+	int rc;
+
+	if (!n)
+		return -ENOMEM;
+	rc = cfg_load(b->cfg_path, n, &b->cfg_err);
+	if (rc < 0) {
+		b->cfg_err_set = true;
+		free(n);
+		if (reload && b->cfg)
+			bmsd_event(b, EV_CONFIG_REFUSED, LOG_ERR,
+				   "reload refused, keeping the running config: %s",
+				   b->cfg_err.msg);
+		else
+			bmsd_event(b, EV_UNCONFIGURED, LOG_CRIT,
+				   "no valid config, the pack does not run and the contactors stay open: %s",
+				   b->cfg_err.msg);
+		return rc;
+	}
+	config_apply(b, n);
+	bmsd_event(b, EV_CONFIG_APPLIED, LOG_NOTICE, "config %s %s (board %s)", b->cfg_path,
+		   reload ? "reloaded" : "applied", bmsd_board_name(n));
+	return 0;
+}
+
+/* ---- supervision ----------------------------------------------------- */
+
+static void notify_status(struct bmsd *b, bool force)
+{
+	char line[256], msg[sizeof(line) + 8];
+
+	status_line(b, line, sizeof(line));
+	if (!force && !strcmp(line, b->status_line))
+		return;
+	snprintf(b->status_line, sizeof(b->status_line), "%s", line);
+	/* sd_notifyf() allocates; a stack buffer keeps the loop allocation-free */
+	snprintf(msg, sizeof(msg), "STATUS=%s", line);
+	sd_notify(0, msg);
+}
+
+/* The watchdog is fed only when the loop keeps turning and the 10 ms tick
+ * keeps running: a stuck handler or a stalled timer starves it. */
+static void on_watchdog(void *arg, uint64_t n)
+{
+	struct bmsd *b = arg;
+	uint64_t now = loop_now_ms();
+	uint64_t rounds = loop_rounds(b->loop);
+
+	if (rounds != b->wd_rounds && now - b->last_tick_ms < 500u)
+		sd_notify(0, "WATCHDOG=1");
+	else
+		log_warn("loop unhealthy (last tick %" PRIu64 " ms ago), watchdog not fed",
+			 now - b->last_tick_ms);
+	b->wd_rounds = rounds;
+}
+
+static void on_tick(void *arg, uint64_t n)
+{
+	struct bmsd *b = arg;
+	uint64_t now = loop_now_ms();
+
+	b->last_tick_ms = now;
+	if (!b->cfg)
+		return;
+	if (!b->can && now - b->can_retry_ms >= 1000u) {
+		b->can_retry_ms = now;
+		if (can_open(b) == 0)
+			bmsd_event(b, EV_LINK_ERROR, LOG_NOTICE, "MCU link %s open",
+				   b->cfg->link.interface);
+	}
+	if (b->link_ready) {
+		link_tick(&b->link, now);
+		control(b);
+	}
+}
+
+static void on_slow(void *arg, uint64_t n)
+{
+	struct bmsd *b = arg;
+	uint64_t now = loop_now_ms();
+	bool fault = bmsd_faults(b) != 0;
+
+	/* run LED: 1 Hz heartbeat of the loop; fault LED: steady on fault */
+	b->run_led_on = !b->run_led_on;
+	gpio_set(b, BMSD_GPIO_RUN_LED, b->run_led_on);
+	gpio_set(b, BMSD_GPIO_FAULT_LED, fault);
+	notify_status(b, false);
+	if (b->ctl)
+		ctl_watch_tick(b->ctl);
+	(void)now;
+}
+
+/* ---- signals --------------------------------------------------------- */
+
+static void on_signal(int fd, uint32_t events, void *arg)
+{
+	struct bmsd *b = arg;
+	struct signalfd_siginfo si;
+	char msg[64];
+
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGHUP:
+			snprintf(msg, sizeof(msg), "RELOADING=1\nMONOTONIC_USEC=%" PRIu64,
+				 loop_now_us());
+			sd_notify(0, msg);
+			bmsd_event(b, EV_RELOAD, LOG_NOTICE, "SIGHUP: reloading %s", b->cfg_path);
+			config_load(b, true);
+			sd_notify(0, "READY=1");
+			notify_status(b, true);
+			break;
+		case SIGTERM:
+		case SIGINT:
+			log_notice("%s: stopping", strsignal((int)si.ssi_signo));
+			loop_quit(b->loop);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* ---- main ------------------------------------------------------------ */
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"Usage: %s [options]\n"
+		"The battery-management daemon: runs the pack from the bridge MCU's stream.\n"
+		"\n"
+		"  -c, --config FILE        configuration (default " DEFAULT_CONFIG ")\n"
+		"      --check-config FILE  validate FILE, print the result, exit 0 or 1\n"
+		"  -v, --verbose            debug messages\n"
+		"  -V, --version            print the version and exit\n"
+		"  -h, --help               this help\n"
+		"\n"
+		"Signals: SIGHUP reloads the configuration (kept if the new file is invalid);\n"
+		"SIGTERM and SIGINT stop. See bmsd(8) and bmsd.yaml(5).\n",
+		prog);
+}
+
+static int check_config(const char *path)
+{
+	struct cfg *c = calloc(1, sizeof(*c));
+	struct cfg_error err;
+	int rc;
+
+	if (!c) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return 1;
+	}
+	rc = cfg_load(path, c, &err);
+	if (rc < 0)
+		fprintf(stderr, "%s\n", err.msg);
+	else
+		printf("%s: ok (board %s)\n", path, bmsd_board_name(c));
+	free(c);
+	return rc < 0 ? 1 : 0;
+}
+
+static int setup_signals(struct bmsd *b)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	/* a peer that vanishes mid-write is an EPIPE, not a death */
+	signal(SIGPIPE, SIG_IGN);
+	b->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (b->sfd < 0)
+		return -errno;
+	return loop_add_fd(b->loop, b->sfd, EPOLLIN, on_signal, b);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", required_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	static struct bmsd b;
+	uint64_t wd_usec = 0;
+	int verbose = 0, o, rc;
+
+	b.cfg_path = DEFAULT_CONFIG;
+	while ((o = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'c':
+			b.cfg_path = optarg;
+			break;
+		case 'C':
+			return check_config(optarg);
+		case 'v':
+			verbose = 1;
+			break;
+		case 'V':
+			printf("bmsd %s (bridge protocol %u)\n", BMSD_VERSION, BP_PROTO_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 64;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[optind]);
+		usage(stderr);
+		return 64;
+	}
+	log_init(verbose ? LOG_DEBUG : LOG_INFO);
+
+	rc = loop_new(&b.loop);
+	if (rc < 0) {
+		log_err("event loop: %s", strerror(-rc));
+		return 1;
+	}
+	rc = setup_signals(&b);
+	if (rc < 0) {
+		log_err("signals: %s", strerror(-rc));
+		return 1;
+	}
+	b.started_ms = loop_now_ms();
+	b.last_tick_ms = b.started_ms;
+
+	if (config_load(&b, false) < 0) {
+		/* Unconfigured: no link, no heartbeat, so the MCU keeps every
+		 * contactor open. The control socket tells why. */
+		bmsd_ctl_open(&b, DEFAULT_SOCKET, "");
+	}
+	if (loop_add_timer(b.loop, TICK_MS, on_tick, &b) < 0 ||
+	    loop_add_timer(b.loop, SLOW_MS, on_slow, &b) < 0) {
+		log_err("timers: cannot create");
+		return 1;
+	}
+	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000u) {
+		uint32_t ms = (uint32_t)(wd_usec / 2000u);
+
+		if (loop_add_timer(b.loop, ms ? ms : 1u, on_watchdog, &b) < 0)
+			log_err("watchdog timer: cannot create");
+	}
+
+	bmsd_event(&b, EV_START, LOG_NOTICE, "bmsd %s started in %" PRIu64 " ms, %s",
+		   BMSD_VERSION, loop_now_ms() - b.started_ms,
+		   b.cfg ? "configured" : "unconfigured");
+	notify_status(&b, true);
+	sd_notify(0, "READY=1");
+
+	rc = loop_run(b.loop);
+	if (rc < 0)
+		log_err("event loop: %s", strerror(-rc));
+
+	sd_notify(0, "STOPPING=1");
+	/* open everything now rather than at the floor's heartbeat timeout */
+	if (b.link_ready && link_state(&b.link) == LINK_UP)
+		link_set_outputs(&b.link, 0, 0);
+	bmsd_event(&b, EV_STOP, LOG_NOTICE, "bmsd stopping: outputs commanded open, heartbeat ends");
+	bmsd_ctl_close(&b);
+	can_close(&b);
+	gpio_close_all(&b);
+	evlog_close(b.ev);
+	loop_free(b.loop);
+	free(b.cfg);
+	return rc < 0 ? 1 : 0;
+}

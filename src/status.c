@@ -1,0 +1,361 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * status: what bmsctl status / watch and systemd's STATUS= line show.
+ * Everything is read from the pack model's committed snapshot and the
+ * link's state; nothing here changes them.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "bmsd.h"
+
+static const char *safety_str(int s)
+{
+	static const char *const n[] = { "locked", "armed", "tripped" };
+
+	return s >= 0 && s <= 2 ? n[s] : "unknown";
+}
+
+static const char *cfgstate_str(int s)
+{
+	static const char *const n[] = { "none", "loading", "active", "rejected" };
+
+	return s >= 0 && s <= 3 ? n[s] : "unknown";
+}
+
+static const char *state_str(const struct bmsd *b, unsigned int f)
+{
+	if (!b->cfg || !b->link_ready)
+		return "unconfigured";
+	if (f & (BMSD_F_COMM | BMSD_F_LINK_DOWN))
+		return "no-link";
+	if (f)
+		return "fault";
+	if (!link_verified(&b->link))
+		return "starting";
+	return "running";
+}
+
+static unsigned int popcount(unsigned int v)
+{
+	unsigned int n = 0;
+
+	for (; v; v &= v - 1u)
+		n++;
+	return n;
+}
+
+static void fault_list(unsigned int f, char *buf, size_t n, const char *sep, bool quote)
+{
+	size_t len = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < BMSD_F_COUNT; i++) {
+		if (!(f & (1u << i)))
+			continue;
+		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s%s%s",
+					len ? sep : "", quote ? "\"" : "",
+					bmsd_fault_name(1u << i), quote ? "\"" : "");
+	}
+}
+
+void status_line(const struct bmsd *b, char *buf, size_t n)
+{
+	unsigned int f = bmsd_faults(b);
+	const struct pmodel_summary *s;
+	const struct bp_current *cur;
+	char faults[160];
+	int len;
+
+	if (!b->cfg || !b->link_ready) {
+		snprintf(buf, n, "unconfigured, contactors open: %s",
+			 b->cfg_err_set ? b->cfg_err.msg : "no configuration");
+		return;
+	}
+	fault_list(f, faults, sizeof(faults), ",", false);
+	len = snprintf(buf, n, "%s; link %s, MCU %s; %u fault%s%s%s", state_str(b, f),
+		       link_state_name(link_state(&b->link)),
+		       safety_str(link_mcu_safety(&b->link)), popcount(f), popcount(f) == 1 ? "" : "s",
+		       f ? ": " : "", f ? faults : "");
+	s = pmodel_summary(&b->pm);
+	cur = pmodel_current(&b->pm);
+	if (s && s->cells_valid && len > 0 && (size_t)len < n) {
+		len += snprintf(buf + len, n - (size_t)len, "; %.2f V, cells %u..%u mV",
+				s->pack_mV / 1000.0, s->cell_min_mV, s->cell_max_mV);
+		if (cur && cur->mA[0] != BP_CURRENT_MA_NA && len > 0 && (size_t)len < n)
+			snprintf(buf + len, n - (size_t)len, ", %+.1f A",
+				 (cur->flags & BP_CUR_S2_SELECTED ? cur->mA[1] : cur->mA[0]) / 1000.0);
+	}
+}
+
+/* The current the MCU presents as the pack's: the high-range sensor when
+ * it selected it. */
+static bool pack_current(const struct bp_current *c, int32_t *mA)
+{
+	int32_t v;
+
+	if (!c)
+		return false;
+	v = (c->flags & BP_CUR_S2_SELECTED) ? c->mA[1] : c->mA[0];
+	if (v == BP_CURRENT_MA_NA)
+		return false;
+	*mA = v;
+	return true;
+}
+
+static void loc_str(struct pmodel_loc l, char c, char *buf, size_t n)
+{
+	if (l.board == PMODEL_NA_U8)
+		snprintf(buf, n, "-");
+	else
+		snprintf(buf, n, "b%u%c%u", l.board + 1u, c, l.index + 1u);
+}
+
+static const char *relay_conn(const struct profile *p, unsigned int i)
+{
+	const struct profile_channel *ch = profile_channel(p, PROFILE_CH_RELAY, i);
+
+	return ch && ch->connector ? ch->connector : "?";
+}
+
+static const char *chan_name(const struct profile *p, enum profile_ch_kind k, unsigned int i)
+{
+	const struct profile_channel *ch = profile_channel(p, k, i);
+
+	return ch && ch->alias ? ch->alias : ch && ch->key ? ch->key : "?";
+}
+
+static int render_text(const struct bmsd *b, struct ctl_reply *r)
+{
+	uint64_t now = loop_now_ms();
+	unsigned int f = bmsd_faults(b);
+	const struct cfg *c = b->cfg;
+	const struct pmodel *pm = &b->pm;
+	const struct link_stats *ls;
+	const struct pmodel_summary *s;
+	const struct bp_io *io;
+	const struct bp_version *v;
+	const struct profile *p;
+	uint64_t up = (now - b->started_ms) / 1000u;
+	char t1[32], t2[32], faults[256];
+	uint8_t rcmd = 0, dcmd = 0;
+	int32_t mA;
+	int trip;
+
+	ctl_printf(r, "bmsd %s, up %" PRIu64 ":%02" PRIu64 ":%02" PRIu64 ", config %s\n",
+		   BMSD_VERSION, up / 3600u, up / 60u % 60u, up % 60u, b->cfg_path);
+	if (!c || !b->link_ready) {
+		ctl_printf(r, "state:    unconfigured; the pack does not run, contactors open\n");
+		ctl_printf(r, "reason:   %s\n", b->cfg_err_set ? b->cfg_err.msg : "no configuration");
+		return 0;
+	}
+	p = cfg_profile(c);
+	fault_list(f, faults, sizeof(faults), ", ", false);
+	ctl_printf(r, "state:    %s, board %s (%s)\n", state_str(b, f), p->name, p->title);
+	ctl_printf(r, "faults:   %s\n", f ? faults : "none");
+
+	ls = link_stats(&b->link);
+	ctl_printf(r, "link:     %s on %s%s, %" PRIu64 " frames, %" PRIu64 " lost, %" PRIu64
+		      " bad, %u comm faults\n",
+		   link_state_name(link_state(&b->link)), c->link.interface,
+		   b->can ? "" : " (closed)", ls->rx_frames, link_lost_total(&b->link),
+		   ls->rx_unknown + ls->rx_bad_dlc + ls->rx_range, ls->comm_faults);
+	trip = link_mcu_trip(&b->link);
+	ctl_printf(r, "mcu:      floor %s, config 0x%08x %s%s, trips 0x%x",
+		   safety_str(link_mcu_safety(&b->link)), link_cfg_crc(&b->link),
+		   cfgstate_str(link_mcu_cfg_state(&b->link)),
+		   link_verified(&b->link) ? " (verified)" : "", trip < 0 ? 0 : trip);
+	v = pmodel_version(pm);
+	if (v)
+		ctl_printf(r, ", fw %u.%u.%u hw %u", v->fw_major, v->fw_minor, v->fw_patch, v->hw);
+	ctl_printf(r, "\n");
+
+	s = pmodel_summary(pm);
+	if (s && s->cells_valid) {
+		ctl_printf(r, "pack:     %.3f V", s->pack_mV / 1000.0);
+		if (pack_current(pmodel_current(pm), &mA))
+			ctl_printf(r, ", %+.3f A", mA / 1000.0);
+		ctl_printf(r, ", boards %u online of %u, snapshot %" PRIu64 " ms old\n",
+			   s->boards_online, c->pack.boards, now - s->at_ms);
+		loc_str(s->cell_min_at, 'c', t1, sizeof(t1));
+		loc_str(s->cell_max_at, 'c', t2, sizeof(t2));
+		ctl_printf(r, "cells:    %u of %u, min %u mV (%s), max %u mV (%s), spread %u mV, mean %u mV\n",
+			   s->cells_valid, s->cells, s->cell_min_mV, t1, s->cell_max_mV, t2,
+			   s->cell_spread_mV, s->cell_mean_mV);
+		if (s->temps_valid) {
+			loc_str(s->temp_min_at, 't', t1, sizeof(t1));
+			loc_str(s->temp_max_at, 't', t2, sizeof(t2));
+			ctl_printf(r, "temps:    %u of %u, min %.1f C (%s), max %.1f C (%s)\n",
+				   s->temps_valid, s->temps, s->temp_min_dC / 10.0, t1,
+				   s->temp_max_dC / 10.0, t2);
+		}
+	} else {
+		ctl_printf(r, "pack:     no complete snapshot%s\n",
+			   pmodel_gen(pm) ? " since the link returned" : " yet");
+	}
+
+	link_get_outputs(&b->link, &rcmd, &dcmd);
+	io = pmodel_io(pm);
+	ctl_printf(r, "relays:  ");
+	for (unsigned int i = 0; i < CFG_RELAYS; i++)
+		ctl_printf(r, " %u %s %s %s%s;", i + 1u, relay_conn(p, i),
+			   cfg_relay_role_name(c->relays.relay[i].role),
+			   rcmd & (1u << i) ? "closed" : "open",
+			   io && ((io->relay_out >> i) & 1u) != ((rcmd >> i) & 1u) ? " (MCU: differs)" : "");
+	ctl_printf(r, "\ninputs:  ");
+	for (unsigned int i = 0; i < CFG_INPUTS; i++)
+		ctl_printf(r, " %s %s %s;", chan_name(p, PROFILE_CH_INPUT, i),
+			   cfg_input_role_name(c->inputs.in[i].role),
+			   !io ? "?" : (((io->di >> i) & 1u) != c->inputs.in[i].invert) ? "on" : "off");
+	ctl_printf(r, "\noutputs: ");
+	for (unsigned int i = 0; i < CFG_OUTPUTS; i++)
+		ctl_printf(r, " %s %s %s;", chan_name(p, PROFILE_CH_OUTPUT, i),
+			   cfg_output_role_name(c->outputs.out[i].role),
+			   dcmd & (1u << i) ? "on" : "off");
+	ctl_printf(r, "\n");
+	return 0;
+}
+
+static void json_loc(struct ctl_reply *r, const char *key, struct pmodel_loc l)
+{
+	if (l.board == PMODEL_NA_U8)
+		ctl_printf(r, ",\"%s\":null", key);
+	else
+		ctl_printf(r, ",\"%s\":{\"board\":%u,\"index\":%u}", key, l.board + 1u,
+			   l.index + 1u);
+}
+
+/* JSON strings from the config (paths, interface names) are escaped. */
+static void json_str(struct ctl_reply *r, const char *s)
+{
+	ctl_printf(r, "\"");
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			ctl_printf(r, "\\%c", ch);
+		else if (ch < 0x20)
+			ctl_printf(r, "\\u%04x", ch);
+		else
+			ctl_printf(r, "%c", ch);
+	}
+	ctl_printf(r, "\"");
+}
+
+static int render_json(const struct bmsd *b, struct ctl_reply *r)
+{
+	uint64_t now = loop_now_ms();
+	unsigned int f = bmsd_faults(b);
+	const struct cfg *c = b->cfg;
+	const struct pmodel *pm = &b->pm;
+	const struct link_stats *ls;
+	const struct pmodel_summary *s;
+	const struct bp_io *io;
+	const struct bp_version *v;
+	const struct profile *p;
+	char faults[256];
+	uint8_t rcmd = 0, dcmd = 0;
+	int32_t mA;
+
+	fault_list(f, faults, sizeof(faults), ",", true);
+	ctl_printf(r, "{\"version\":\"%s\",\"uptime_ms\":%" PRIu64 ",\"config\":", BMSD_VERSION,
+		   now - b->started_ms);
+	json_str(r, b->cfg_path);
+	ctl_printf(r, ",\"state\":\"%s\",\"faults\":[%s],\"fault_count\":%u",
+		   state_str(b, f), faults, popcount(f));
+	if (!c || !b->link_ready) {
+		ctl_printf(r, ",\"configured\":false,\"config_error\":");
+		json_str(r, b->cfg_err_set ? b->cfg_err.msg : "no configuration");
+		ctl_printf(r, "}\n");
+		return 0;
+	}
+	p = cfg_profile(c);
+	ls = link_stats(&b->link);
+	ctl_printf(r, ",\"configured\":true,\"board\":\"%s\",\"link\":{\"interface\":", p->name);
+	json_str(r, c->link.interface);
+	ctl_printf(r, ",\"open\":%s,\"state\":\"%s\",\"comm_fault\":%s,\"verified\":%s,"
+		      "\"frames\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"unknown\":%" PRIu64
+		      ",\"bad_dlc\":%" PRIu64 ",\"range\":%" PRIu64 ",\"tx_frames\":%" PRIu64
+		      ",\"tx_errors\":%" PRIu64 ",\"comm_faults\":%u,\"cfg_pushes\":%u,"
+		      "\"cfg_verified\":%u,\"status_age_ms\":",
+		   b->can ? "true" : "false", link_state_name(link_state(&b->link)),
+		   link_comm_fault(&b->link) ? "true" : "false",
+		   link_verified(&b->link) ? "true" : "false", ls->rx_frames,
+		   link_lost_total(&b->link), ls->rx_unknown, ls->rx_bad_dlc, ls->rx_range,
+		   ls->tx_frames, ls->tx_errors, ls->comm_faults, ls->cfg_pushes, ls->cfg_verified);
+	if (link_stream_age_ms(&b->link, BP_T_STATUS, now) == UINT64_MAX)
+		ctl_printf(r, "null}");
+	else
+		ctl_printf(r, "%" PRIu64 "}", link_stream_age_ms(&b->link, BP_T_STATUS, now));
+	ctl_printf(r, ",\"mcu\":{\"safety\":\"%s\",\"cfg_state\":\"%s\",\"cfg_crc\":%u,\"trip\":%d",
+		   safety_str(link_mcu_safety(&b->link)),
+		   cfgstate_str(link_mcu_cfg_state(&b->link)), link_cfg_crc(&b->link),
+		   link_mcu_trip(&b->link));
+	io = pmodel_io(pm);
+	if (io)
+		ctl_printf(r, ",\"faults\":%u,\"supply_mV\":%u", io->faults, io->supply_mV);
+	v = pmodel_version(pm);
+	if (v)
+		ctl_printf(r, ",\"fw\":\"%u.%u.%u\",\"hw\":%u", v->fw_major, v->fw_minor,
+			   v->fw_patch, v->hw);
+	ctl_printf(r, "}");
+
+	s = pmodel_summary(pm);
+	ctl_printf(r, ",\"pack\":{\"snapshots\":%" PRIu64, pmodel_gen(pm));
+	if (pack_current(pmodel_current(pm), &mA))
+		ctl_printf(r, ",\"current_mA\":%" PRId32, mA);
+	if (s) {
+		ctl_printf(r, ",\"voltage_mV\":%u,\"snapshot_age_ms\":%" PRIu64
+			      ",\"boards\":%u,\"boards_present\":%u,\"boards_online\":%u"
+			      ",\"online_mask\":%u,\"cells\":%u,\"cells_valid\":%u",
+			   s->pack_mV, now - s->at_ms, c->pack.boards, s->boards_present,
+			   s->boards_online, s->online_mask, s->cells, s->cells_valid);
+		if (s->cells_valid) {
+			ctl_printf(r, ",\"cell_min_mV\":%u,\"cell_max_mV\":%u,\"cell_spread_mV\":%u,"
+				      "\"cell_mean_mV\":%u",
+				   s->cell_min_mV, s->cell_max_mV, s->cell_spread_mV, s->cell_mean_mV);
+			json_loc(r, "cell_min_at", s->cell_min_at);
+			json_loc(r, "cell_max_at", s->cell_max_at);
+		}
+		ctl_printf(r, ",\"temps\":%u,\"temps_valid\":%u,\"sensor_faults\":%u", s->temps,
+			   s->temps_valid, s->sensor_faults);
+		if (s->temps_valid) {
+			ctl_printf(r, ",\"temp_min_dC\":%d,\"temp_max_dC\":%d", s->temp_min_dC,
+				   s->temp_max_dC);
+			json_loc(r, "temp_min_at", s->temp_min_at);
+			json_loc(r, "temp_max_at", s->temp_max_at);
+		}
+	}
+	ctl_printf(r, "}");
+
+	link_get_outputs(&b->link, &rcmd, &dcmd);
+	ctl_printf(r, ",\"relays\":[");
+	for (unsigned int i = 0; i < CFG_RELAYS; i++)
+		ctl_printf(r, "%s{\"n\":%u,\"connector\":\"%s\",\"role\":\"%s\",\"closed\":%s,"
+			      "\"mcu_out\":%s}",
+			   i ? "," : "", i + 1u, relay_conn(p, i),
+			   cfg_relay_role_name(c->relays.relay[i].role),
+			   rcmd & (1u << i) ? "true" : "false",
+			   !io ? "null" : (io->relay_out >> i) & 1u ? "true" : "false");
+	ctl_printf(r, "],\"inputs\":[");
+	for (unsigned int i = 0; i < CFG_INPUTS; i++)
+		ctl_printf(r, "%s{\"n\":%u,\"name\":\"%s\",\"role\":\"%s\",\"on\":%s}", i ? "," : "",
+			   i + 1u, chan_name(p, PROFILE_CH_INPUT, i),
+			   cfg_input_role_name(c->inputs.in[i].role),
+			   !io ? "null" :
+			   (((io->di >> i) & 1u) != c->inputs.in[i].invert) ? "true" : "false");
+	ctl_printf(r, "],\"outputs\":[");
+	for (unsigned int i = 0; i < CFG_OUTPUTS; i++)
+		ctl_printf(r, "%s{\"n\":%u,\"name\":\"%s\",\"role\":\"%s\",\"on\":%s}", i ? "," : "",
+			   i + 1u, chan_name(p, PROFILE_CH_OUTPUT, i),
+			   cfg_output_role_name(c->outputs.out[i].role),
+			   dcmd & (1u << i) ? "true" : "false");
+	ctl_printf(r, "]}\n");
+	return 0;
+}
+
+int status_render(const struct bmsd *b, struct ctl_reply *r, bool json)
+{
+	return json ? render_json(b, r) : render_text(b, r);
+}
