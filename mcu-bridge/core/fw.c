@@ -475,6 +475,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms)
 	struct bp_frame f;
 	uint32_t dt = fw->started ? now_ms - fw->now_ms : 0;
 	uint8_t key, io_key[2], was = fw->safety.state;
+	uint16_t lost;
 
 	fw->now_ms = now_ms;
 	if (!fw->started) {
@@ -484,6 +485,11 @@ void fw_tick(struct fw *fw, uint32_t now_ms)
 
 	for (unsigned int i = 0; i < RX_PER_TICK && hal_can_recv(&f) == 1; i++)
 		fw_rx(fw, &f);
+	lost = hal_can_rx_lost();
+	if (lost) {
+		fw->st.rx_lost += lost;
+		fw->faults |= BP_FAULT_CAN_RX_OVERFLOW;
+	}
 
 	adc_step(fw);
 	lbus_step(fw);

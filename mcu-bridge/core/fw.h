@@ -30,6 +30,7 @@
 
 struct fw_stats {
 	uint32_t rx_frames, rx_bad, rx_unknown;
+	uint32_t rx_lost;           /* frames the CAN receive path overran */
 	uint32_t tx_frames, tx_dropped;
 	uint32_t cfg_pushes, cfg_rejects;
 	uint32_t trips;

@@ -12,4 +12,8 @@ int hal_can_send(const struct bp_frame *f);
 /* Take one received frame. Returns 1 with @f filled, 0 when none waits. */
 int hal_can_recv(struct bp_frame *f);
 
+/* Received frames lost since the last call: a hardware FIFO or a receive
+ * queue overran (saturates at 65535). */
+uint16_t hal_can_rx_lost(void);
+
 #endif

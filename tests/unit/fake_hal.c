@@ -62,6 +62,14 @@ int hal_can_recv(struct bp_frame *f)
 	return 1;
 }
 
+uint16_t hal_can_rx_lost(void)
+{
+	uint16_t n = fake.rx_lost;
+
+	fake.rx_lost = 0;
+	return n;
+}
+
 bool hal_adc_fetch(struct hal_adc_block *b)
 {
 	b->n = 4;

@@ -21,6 +21,7 @@ struct fake_hal {
 	struct bp_frame rx[256];
 	unsigned int rx_head, rx_len;
 	bool can_full;                 /* hal_can_send refuses */
+	uint16_t rx_lost;              /* reported once by hal_can_rx_lost */
 	struct hal_adc_scan scan;
 	uint32_t period_us;
 	struct hal_adc_info info;

@@ -375,6 +375,33 @@ static void test_malformed_frames_counted(void)
 	CU_ASSERT_EQUAL(fake.relays, 0); /* heartbeat stopped meanwhile */
 }
 
+/* A receive overrun in the CAN driver is counted and flagged in the next
+ * IO frame, once. */
+static void test_rx_overrun_reported(void)
+{
+	struct bp_msg m = { 0 };
+	unsigned int from;
+	bool seen = false;
+
+	setup();
+	arm();
+	run(150);
+	from = fake.ntx;
+	fake.rx_lost = 3;
+	run(150);
+	CU_ASSERT_EQUAL(fw.st.rx_lost, 3);
+	for (unsigned int i = from; i < fake.ntx; i++) {
+		if (bp_decode(&fake.tx[i], &m) == BP_OK && m.type == BP_T_IO &&
+		    (m.u.io.faults & BP_FAULT_CAN_RX_OVERFLOW))
+			seen = true;
+	}
+	CU_ASSERT_TRUE(seen);
+	from = fake.ntx;
+	run(250);
+	CU_ASSERT_TRUE(last_sent(BP_T_IO, from, &m));
+	CU_ASSERT_FALSE(m.u.io.faults & BP_FAULT_CAN_RX_OVERFLOW);
+}
+
 static void test_balancing_reaches_board(void)
 {
 	struct bp_msg m = { .type = BP_T_BAL_CMD };
@@ -533,6 +560,7 @@ void cu_register(void)
 		CU_TEST(test_short_circuit_opens_on_next_sample),
 		CU_TEST(test_relay_command_ignored_when_locked),
 		CU_TEST(test_malformed_frames_counted),
+		CU_TEST(test_rx_overrun_reported),
 		CU_TEST(test_balancing_reaches_board),
 		CU_TEST(test_board_offline_reported),
 		CU_TEST(test_board_errors_flagged_by_kind),

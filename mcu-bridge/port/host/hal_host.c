@@ -36,6 +36,19 @@ int hal_can_send(const struct bp_frame *f)
 	return 0;
 }
 
+uint16_t hal_can_rx_lost(void)
+{
+	static uint64_t reported;
+	uint64_t now, d;
+
+	if (!host.link)
+		return 0;
+	now = canio_stats(host.link)->rx_dropped;
+	d = now - reported;
+	reported = now;
+	return d > 0xFFFFu ? 0xFFFFu : (uint16_t)d;
+}
+
 int hal_can_recv(struct bp_frame *f)
 {
 	struct canio_frame cf;

@@ -168,6 +168,16 @@ void can1_rx0_isr(void)
 	}
 }
 
+uint16_t hal_can_rx_lost(void)
+{
+	static uint32_t reported;
+	uint32_t now = bxcan_stats.rx_overflow;
+	uint32_t d = now - reported;
+
+	reported = now;
+	return d > 0xFFFFu ? 0xFFFFu : (uint16_t)d;
+}
+
 int hal_can_recv(struct bp_frame *f)
 {
 	uint32_t h = rx_head;
