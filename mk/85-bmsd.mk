@@ -15,3 +15,7 @@ MAN8 += man/bmsd.8
 
 INTEGRATION += tests/integration/bmsd_startup.sh tests/integration/bmsd_faults.sh \
 	tests/integration/bmsd_reload.sh tests/integration/man_lint.sh
+
+UNIT_TESTS += test_gpio
+test_gpio_SRCS := tests/unit/test_gpio.c src/gpio.c
+test_gpio_LIBS = $(LIBS_BMSD)
