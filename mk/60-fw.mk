@@ -9,7 +9,7 @@ bms-sim_SRCS = mcu-bridge/port/host/main.c $(SIM_SRCS) $(CORE_SRCS) $(PROTO_SRCS
 bms-sim_LIBS := $(LIBS_SOCKETCAN) -lm
 
 UNIT_TESTS += test_safety test_dio test_led test_fw
-test_safety_SRCS := tests/unit/test_safety.c mcu-bridge/core/safety.c
+test_safety_SRCS = tests/unit/test_safety.c mcu-bridge/core/safety.c $(PROTO_SRCS)
 test_dio_SRCS := tests/unit/test_dio.c mcu-bridge/core/dio.c
 test_led_SRCS := tests/unit/test_led.c mcu-bridge/core/led.c
 test_fw_SRCS = tests/unit/test_fw.c tests/unit/fake_hal.c mcu-bridge/port/host/simboard.c \

@@ -201,33 +201,15 @@ static void on_can(int fd, uint32_t events, void *arg)
 
 /* ---- link events, faults and the outputs ------------------------------- */
 
-static const char *safety_name(int s)
-{
-	switch (s) {
-	case BP_SAFETY_LOCKED:
-		return "locked";
-	case BP_SAFETY_ARMED:
-		return "armed";
-	case BP_SAFETY_TRIPPED:
-		return "tripped";
-	default:
-		return "unknown";
-	}
-}
-
 static void trip_names(unsigned int trip, char *buf, size_t n)
 {
-	static const char *const names[] = {
-		"heartbeat", "cell-high", "cell-low", "short-circuit",
-		"temp-high", "temp-low", "config-changed",
-	};
 	size_t len = 0;
 
 	buf[0] = 0;
-	for (unsigned int i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+	for (unsigned int i = 0; i < 16; i++)
 		if (trip & (1u << i))
 			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
-						len ? ", " : "", names[i]);
+						len ? ", " : "", bp_trip_name(1u << i));
 	if (!buf[0])
 		snprintf(buf, n, "none");
 }
@@ -270,7 +252,7 @@ static void on_link_event(void *arg, unsigned int ev)
 		int s = link_mcu_safety(&b->link);
 
 		bmsd_event(b, EV_MCU_SAFETY, s == BP_SAFETY_TRIPPED ? LOG_ERR : LOG_NOTICE,
-			   "MCU safety floor %s", safety_name(s));
+			   "MCU safety floor %s", s < 0 ? "unknown" : bp_safety_name((unsigned int)s));
 	}
 	if (ev & LINK_EV_TRIP) {
 		int trip = link_mcu_trip(&b->link);

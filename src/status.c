@@ -10,18 +10,15 @@
 
 #include "bmsd.h"
 
+/* -1 (not heard yet) is "unknown" */
 static const char *safety_str(int s)
 {
-	static const char *const n[] = { "locked", "armed", "tripped" };
-
-	return s >= 0 && s <= 2 ? n[s] : "unknown";
+	return s < 0 ? "unknown" : bp_safety_name((unsigned int)s);
 }
 
 static const char *cfgstate_str(int s)
 {
-	static const char *const n[] = { "none", "loading", "active", "rejected" };
-
-	return s >= 0 && s <= 3 ? n[s] : "unknown";
+	return s < 0 ? "unknown" : bp_cfg_state_name((unsigned int)s);
 }
 
 static const char *state_str(const struct bmsd *b, unsigned int f)

@@ -191,13 +191,5 @@ uint8_t safety_tick(struct safety *s, uint32_t now_ms)
 
 const char *safety_state_name(uint8_t state)
 {
-	switch (state) {
-	case BP_SAFETY_LOCKED:
-		return "locked";
-	case BP_SAFETY_ARMED:
-		return "armed";
-	case BP_SAFETY_TRIPPED:
-		return "tripped";
-	}
-	return "?";
+	return bp_safety_name(state);
 }

@@ -552,6 +552,33 @@ int bp_decode(const struct bp_frame *f, struct bp_msg *m)
 	return rc;
 }
 
+const char *bp_safety_name(unsigned int s)
+{
+	static const char *const n[] = { "locked", "armed", "tripped" };
+
+	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+const char *bp_cfg_state_name(unsigned int s)
+{
+	static const char *const n[] = { "none", "loading", "active", "rejected" };
+
+	return s < sizeof(n) / sizeof(n[0]) ? n[s] : "?";
+}
+
+const char *bp_trip_name(unsigned int bit)
+{
+	static const char *const n[] = {
+		"heartbeat", "cell-high", "cell-low", "short-circuit",
+		"temp-high", "temp-low", "config-changed",
+	};
+
+	for (unsigned int i = 0; i < sizeof(n) / sizeof(n[0]); i++)
+		if (bit == 1u << i)
+			return n[i];
+	return "?";
+}
+
 const char *bp_type_name(enum bp_type t)
 {
 	static const char *const names[BP_T_COUNT] = {

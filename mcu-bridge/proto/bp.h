@@ -352,6 +352,13 @@ int bp_decode(const struct bp_frame *f, struct bp_msg *m);
 /* Human-readable name of a message type ("STATUS", "CELLS", ...). */
 const char *bp_type_name(enum bp_type t);
 
+/* Names of a safety state ("locked", "armed", "tripped"), a configuration
+ * state ("none", "loading", "active", "rejected") and one trip bit
+ * ("heartbeat", "cell-high", ...); "?" when out of range. */
+const char *bp_safety_name(unsigned int s);
+const char *bp_cfg_state_name(unsigned int s);
+const char *bp_trip_name(unsigned int bit);
+
 /* Bits that @f occupies on the wire: SOF to end of the 3-bit interframe
  * space, with the stuff bits that its actual content needs. */
 unsigned int bp_frame_bits(const struct bp_frame *f);

@@ -1930,6 +1930,21 @@ static void test_config_push_builder(void)
 	CU_ASSERT_EQUAL(bp_config_push(&c, f, BP_CFG_MAX_SEGMENTS + 1, &crc), BP_EINVAL);
 }
 
+static void test_state_names(void)
+{
+	CU_ASSERT_STRING_EQUAL(bp_safety_name(BP_SAFETY_LOCKED), "locked");
+	CU_ASSERT_STRING_EQUAL(bp_safety_name(BP_SAFETY_TRIPPED), "tripped");
+	CU_ASSERT_STRING_EQUAL(bp_safety_name(3), "?");
+	CU_ASSERT_STRING_EQUAL(bp_cfg_state_name(BP_CFG_ACTIVE), "active");
+	CU_ASSERT_STRING_EQUAL(bp_cfg_state_name(BP_CFG_REJECTED), "rejected");
+	CU_ASSERT_STRING_EQUAL(bp_cfg_state_name(4), "?");
+	CU_ASSERT_STRING_EQUAL(bp_trip_name(BP_TRIP_HEARTBEAT), "heartbeat");
+	CU_ASSERT_STRING_EQUAL(bp_trip_name(BP_TRIP_CFG_CHANGED), "config-changed");
+	CU_ASSERT_STRING_EQUAL(bp_trip_name(BP_TRIP_CELL_HIGH | BP_TRIP_CELL_LOW), "?");
+	CU_ASSERT_STRING_EQUAL(bp_trip_name(1u << 7), "?");
+	CU_ASSERT_STRING_EQUAL(bp_trip_name(0), "?");
+}
+
 void cu_register(void)
 {
 	static const struct cu_test codec[] = {
@@ -1986,6 +2001,7 @@ void cu_register(void)
 		CU_TEST(test_asm_end_without_stage),
 		CU_TEST(test_asm_rejects_other_types),
 		CU_TEST(test_asm_null_out),
+		CU_TEST(test_state_names),
 		CU_END,
 	};
 
