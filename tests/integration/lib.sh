@@ -14,6 +14,12 @@ trap cleanup EXIT
 
 die() {
 	echo "FAIL: $*" >&2
+	# the daemons' own view, for a failure seen only on another machine
+	for f in "$T"/*/bmsd.log "$T"/*/sim.log; do
+		[ -s "$f" ] || continue
+		echo "--- tail of $f" >&2
+		tail -n 15 "$f" >&2
+	done
 	exit 1
 }
 
