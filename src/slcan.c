@@ -20,33 +20,35 @@ uint32_t slcan_bitrate(uint32_t index)
 	return slcan_rates[index];
 }
 
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
+/* Value of a hex digit plus one; 0 for any other byte. A bridge stream is
+ * about 20 hex digits per frame, so a table beats comparisons here. */
+#define HX(c, v) [c] = (v) + 1
+static const uint8_t hexdigit[256] = {
+	HX('0', 0), HX('1', 1), HX('2', 2), HX('3', 3), HX('4', 4),
+	HX('5', 5), HX('6', 6), HX('7', 7), HX('8', 8), HX('9', 9),
+	HX('A', 10), HX('B', 11), HX('C', 12), HX('D', 13), HX('E', 14), HX('F', 15),
+	HX('a', 10), HX('b', 11), HX('c', 12), HX('d', 13), HX('e', 14), HX('f', 15),
+};
+#undef HX
 
 /* @n hex digits at @s; false on any non-hex character. */
 static bool hexnum(const char *s, size_t n, uint32_t *out)
 {
 	uint32_t v = 0;
-	size_t i;
+	unsigned int bad = 0;
 
-	for (i = 0; i < n; i++) {
-		int d = hexval(s[i]);
+	for (size_t i = 0; i < n; i++) {
+		unsigned int d = hexdigit[(unsigned char)s[i]];
 
-		if (d < 0)
-			return false;
-		v = (v << 4) | (uint32_t)d;
+		bad |= d == 0;
+		v = (v << 4) | ((d - 1u) & 0xFu);
 	}
 	*out = v;
-	return true;
+	return !bad;
 }
+
+/* Bytes that end or break a line; everything else is line content. */
+static const uint8_t line_special[256] = { ['\r'] = 1, ['\n'] = 1, ['\a'] = 1 };
 
 static bool parse_frame(const char *s, size_t len, struct slcan_item *it)
 {
@@ -160,48 +162,68 @@ static bool parse_line(const char *s, size_t len, struct slcan_item *it)
 int slcan_feed(struct slcan_parser *p, const uint8_t *buf, size_t n,
 	       void (*cb)(const struct slcan_item *it, void *arg), void *arg)
 {
+	/* The line length and state live in locals: stores into p->line are
+	 * char stores that may alias *p, and would force a reload per byte. */
+	size_t len = p->len;
+	int overlong = p->overlong;
 	struct slcan_item it;
 	int items = 0;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
-		uint8_t ch = buf[i];
+	while (i < n) {
+		size_t run = i;
+		uint8_t ch;
 
+		/* line content is copied a run at a time */
+		while (run < n && !line_special[buf[run]])
+			run++;
+		if (run > i) {
+			size_t k = run - i;
+
+			if (!overlong) {
+				if (k > sizeof(p->line) - len) {
+					overlong = 1;
+					p->malformed++;
+					len = 0;
+				} else {
+					memcpy(p->line + len, buf + i, k);
+					len += k;
+				}
+			}
+			i = run;
+			if (i == n)
+				break;
+		}
+		ch = buf[i++];
 		if (ch == '\n')
 			continue;
 		if (ch == '\a') {
 			/* an adapter's refusal ends whatever came before it */
-			if (p->len)
+			if (len)
 				p->malformed++;
-			p->len = 0;
-			p->overlong = 0;
+			len = 0;
+			overlong = 0;
 			continue;
 		}
-		if (ch != '\r') {
-			if (p->overlong)
-				continue;
-			if (p->len == sizeof(p->line)) {
-				p->overlong = 1;
-				p->malformed++;
-				p->len = 0;
-				continue;
-			}
-			p->line[p->len++] = (char)ch;
+		/* '\r' */
+		if (overlong) {
+			overlong = 0;
 			continue;
 		}
-		if (p->overlong) {
-			p->overlong = 0;
-			continue;
-		}
-		if (parse_line(p->line, p->len, &it)) {
+		if (parse_line(p->line, len, &it)) {
 			items++;
-			if (cb)
+			if (cb) {
+				p->len = 0;
+				p->overlong = 0;
 				cb(&it, arg);
+			}
 		} else {
 			p->malformed++;
 		}
-		p->len = 0;
+		len = 0;
 	}
+	p->len = len;
+	p->overlong = overlong;
 	return items;
 }
 
