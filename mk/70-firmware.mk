@@ -92,4 +92,4 @@ PROGRAMS += bench_fwtick
 bench_fwtick_SRCS = bench/bench_fwtick.c tests/unit/fake_hal.c mcu-bridge/port/host/simboard.c \
 	$(CORE_SRCS) $(PROTO_SRCS)
 
-INTEGRATION += tests/integration/fw_qemu.sh tests/integration/fw_flash.sh
+INTEGRATION += tests/integration/pinmap_docs.sh tests/integration/fw_qemu.sh tests/integration/fw_flash.sh

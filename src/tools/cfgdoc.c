@@ -7,6 +7,8 @@
  *   cfgdoc --md     the same in Markdown
  *   cfgdoc --keys   every key path, one a line
  *   cfgdoc --dict   a libFuzzer dictionary of key names, values and aliases
+ *   cfgdoc --connectors   "profile connector" for every connector, jumper and
+ *                         LED of every board profile (for document checks)
  */
 #include <stdio.h>
 #include <string.h>
@@ -338,7 +340,7 @@ static void dict_aliases(void)
 
 static int usage(FILE *out, const char *prog)
 {
-	fprintf(out, "Usage: %s --man | --md | --keys | --dict\n"
+	fprintf(out, "Usage: %s --man | --md | --keys | --dict | --connectors\n"
 		     "Print the bmsd.yaml key reference from the configuration schema.\n",
 		prog);
 	return out == stdout ? 0 : 2;
@@ -350,6 +352,17 @@ int main(int argc, char **argv)
 
 	if (argc != 2)
 		return usage(stderr, argv[0]);
+	if (!strcmp(argv[1], "--connectors")) {
+		const struct profile *p;
+
+		for (unsigned int i = 0; (p = profile_at(i)); i++) {
+			const struct profile_conn *c;
+
+			for (unsigned int j = 0; (c = profile_conn_at(p, j)); j++)
+				printf("%s %s\n", p->name, c->name);
+		}
+		return fflush(stdout) == 0 && !ferror(stdout) ? 0 : 1;
+	}
 	if (!strcmp(argv[1], "--man"))
 		w.mode = MAN;
 	else if (!strcmp(argv[1], "--md"))
