@@ -19,3 +19,11 @@ INTEGRATION += tests/integration/bmsd_startup.sh tests/integration/bmsd_faults.s
 UNIT_TESTS += test_gpio
 test_gpio_SRCS := tests/unit/test_gpio.c src/gpio.c
 test_gpio_LIBS = $(LIBS_BMSD)
+
+# slowsync.so: fsync/fdatasync that stall, for the slow-disk scenario
+$(B)/lib/slowsync.so: tests/tools/slowsync.c
+	@mkdir -p $(@D)
+	$(call say,CC,$@)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
+all: $(B)/lib/slowsync.so
+INTEGRATION += tests/integration/bmsd_slow_disk.sh

@@ -425,7 +425,7 @@ static const struct cfg_key event_log_keys[] = {
 	STRING(ST, dir, CFG_K_ABSPATH, "/var/lib/bmsd", "directory of the persistent event log"),
 	UINT(ST, max_KiB, 16, 1048576, "KiB", "1024",
 	     "size bound of the log; the oldest records rotate out"),
-	BOOL(ST, sync, "true", "flush every record to the disk before going on"),
+	BOOL(ST, sync, "true", "flush every record to the disk, in the background: the loop never waits"),
 	END,
 };
 #undef ST

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,16 +20,197 @@
 
 static const uint8_t magic[4] = { 0xB3, 'E', 'V', 'L' };
 
+/* Descriptors waiting for the syncer; more than two rotations without a
+ * completed sync means the disk is stalled, and then one more queued file
+ * changes nothing. */
+#define SYNC_QUEUE 4
+
+/*
+ * The syncer: with sync on, appends and rotations hand it descriptors (a
+ * dup of the current file, or a retired file) and it runs fdatasync() and
+ * fsync() of the directory. The caller, bmsd's event loop, never waits for
+ * the disk: a storage stall must not delay the heartbeat that keeps the
+ * contactors closed.
+ */
+struct evlog_syncer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv, done_cv;
+	bool running, stop;
+	int q[SYNC_QUEUE];      /* to fdatasync() and close() */
+	uint64_t q_gen[SYNC_QUEUE]; /* file generation of each */
+	unsigned int nq;
+	bool dir;               /* fsync() the directory */
+	int dirfd;              /* the syncer's own dup of the directory */
+	uint64_t requested, completed; /* request rounds */
+	uint64_t errors, dropped;
+};
+
 struct evlog {
 	int dirfd;
 	int fd;                 /* current file, -1 after a failed reopen */
+	uint64_t fd_gen;        /* bumped whenever fd names another file */
 	uint32_t half;          /* max bytes of one file */
 	bool sync;
+	struct evlog_syncer sy;
+	uint64_t sync_errs_seen; /* syncer errors already reported by evlog_flush */
 	uint32_t chunk_rng;     /* test hook: 0 = whole-record writes */
 	uint64_t size;          /* end of the last good record of the current file */
 	struct evlog_stats st;
 	uint8_t rec[EVLOG_REC_MAX];
 };
+
+/* ---- the syncer -------------------------------------------------------- */
+
+static void *syncer_main(void *arg)
+{
+	struct evlog_syncer *sy = arg;
+	int q[SYNC_QUEUE];
+
+	pthread_mutex_lock(&sy->mu);
+	for (;;) {
+		unsigned int n;
+		uint64_t round;
+		bool dir;
+		unsigned int errs = 0;
+
+		while (!sy->nq && !sy->dir && !sy->stop)
+			pthread_cond_wait(&sy->cv, &sy->mu);
+		if (!sy->nq && !sy->dir && sy->stop)
+			break;
+		n = sy->nq;
+		for (unsigned int i = 0; i < n; i++)
+			q[i] = sy->q[i];
+		sy->nq = 0;
+		dir = sy->dir;
+		sy->dir = false;
+		round = sy->requested;
+		pthread_mutex_unlock(&sy->mu);
+
+		for (unsigned int i = 0; i < n; i++) {
+			if (fdatasync(q[i]) < 0)
+				errs++;
+			close(q[i]);
+		}
+		if (dir && fsync(sy->dirfd) < 0)
+			errs++;
+
+		pthread_mutex_lock(&sy->mu);
+		sy->errors += errs;
+		if (round > sy->completed)
+			sy->completed = round;
+		pthread_cond_broadcast(&sy->done_cv);
+	}
+	pthread_mutex_unlock(&sy->mu);
+	return NULL;
+}
+
+static int syncer_start(struct evlog *l)
+{
+	struct evlog_syncer *sy = &l->sy;
+	int rc;
+
+	sy->dirfd = fcntl(l->dirfd, F_DUPFD_CLOEXEC, 0);
+	if (sy->dirfd < 0)
+		return -errno;
+	pthread_mutex_init(&sy->mu, NULL);
+	pthread_cond_init(&sy->cv, NULL);
+	pthread_cond_init(&sy->done_cv, NULL);
+	rc = pthread_create(&sy->thread, NULL, syncer_main, sy);
+	if (rc) {
+		pthread_cond_destroy(&sy->done_cv);
+		pthread_cond_destroy(&sy->cv);
+		pthread_mutex_destroy(&sy->mu);
+		close(sy->dirfd);
+		return -rc;
+	}
+	sy->running = true;
+	return 0;
+}
+
+static void syncer_stop(struct evlog *l)
+{
+	struct evlog_syncer *sy = &l->sy;
+
+	if (!sy->running)
+		return;
+	pthread_mutex_lock(&sy->mu);
+	sy->stop = true;
+	pthread_cond_signal(&sy->cv);
+	pthread_mutex_unlock(&sy->mu);
+	/* the queue is drained before the thread ends */
+	pthread_join(sy->thread, NULL);
+	pthread_cond_destroy(&sy->done_cv);
+	pthread_cond_destroy(&sy->cv);
+	pthread_mutex_destroy(&sy->mu);
+	close(sy->dirfd);
+	sy->running = false;
+}
+
+/* Hand the syncer @fd of file generation @gen (it closes it), or, with
+ * @fd < 0, a sync of the current file; and @dir, a sync of the directory.
+ * Never waits for the disk. */
+static void syncer_request(struct evlog *l, int fd, bool dir)
+{
+	struct evlog_syncer *sy = &l->sy;
+	uint64_t gen = l->fd_gen;
+
+	if (!sy->running) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	pthread_mutex_lock(&sy->mu);
+	if (fd < 0) {
+		/* a queued sync of this file also covers this record */
+		bool queued = false;
+
+		for (unsigned int i = 0; i < sy->nq; i++)
+			queued |= sy->q_gen[i] == gen;
+		if (!queued && l->fd >= 0)
+			fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0);
+	} else {
+		gen = l->fd_gen - 1; /* a retired file */
+	}
+	if (fd >= 0) {
+		if (sy->nq < SYNC_QUEUE) {
+			sy->q[sy->nq] = fd;
+			sy->q_gen[sy->nq] = gen;
+			sy->nq++;
+		} else {
+			sy->dropped++;
+			close(fd);
+		}
+	}
+	sy->dir |= dir;
+	sy->requested++;
+	l->st.sync_errors = sy->errors;
+	l->st.sync_dropped = sy->dropped;
+	pthread_cond_signal(&sy->cv);
+	pthread_mutex_unlock(&sy->mu);
+}
+
+int evlog_flush(struct evlog *l)
+{
+	struct evlog_syncer *sy;
+	uint64_t want, errs;
+
+	if (!l)
+		return -EINVAL;
+	sy = &l->sy;
+	if (!sy->running)
+		return 0;
+	pthread_mutex_lock(&sy->mu);
+	want = sy->requested;
+	while (sy->completed < want)
+		pthread_cond_wait(&sy->done_cv, &sy->mu);
+	errs = sy->errors;
+	pthread_mutex_unlock(&sy->mu);
+	if (errs == l->sync_errs_seen)
+		return 0;
+	l->sync_errs_seen = errs;
+	return -EIO;
+}
 
 static void put_le16(uint8_t *p, uint16_t v)
 {
@@ -301,6 +483,7 @@ static int cur_open(struct evlog *l)
 	if (l->sync && fsync(l->dirfd) < 0)
 		goto err_errno;
 	l->fd = fd;
+	l->fd_gen++;
 	l->size = so.valid_end;
 	l->st.cur_bytes = l->size;
 	return 0;
@@ -347,6 +530,14 @@ int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool syn
 		free(l);
 		goto err_dir;
 	}
+	if (sync) {
+		rc = syncer_start(l);
+		if (rc) {
+			close(l->fd);
+			free(l);
+			goto err_dir;
+		}
+	}
 	*out = l;
 	return 0;
 
@@ -359,6 +550,7 @@ void evlog_close(struct evlog *l)
 {
 	if (!l)
 		return;
+	syncer_stop(l);
 	if (l->fd >= 0)
 		close(l->fd);
 	close(l->dirfd);
@@ -384,7 +576,12 @@ static int rotate(struct evlog *l)
 
 	if (renameat(l->dirfd, EVLOG_FILE_CUR, l->dirfd, EVLOG_FILE_OLD) < 0)
 		return -errno;
-	close(l->fd);
+	l->fd_gen++;
+	/* the retired file's last records still need their sync */
+	if (l->sy.running)
+		syncer_request(l, l->fd, false);
+	else
+		close(l->fd);
 	l->fd = -1;
 	l->size = 0;
 	l->st.cur_bytes = 0;
@@ -394,8 +591,8 @@ static int rotate(struct evlog *l)
 	if (fd < 0)
 		return -errno;
 	l->fd = fd;
-	if (l->sync && fsync(l->dirfd) < 0)
-		return -errno;
+	if (l->sync)
+		syncer_request(l, -1, true);
 	return 0;
 }
 
@@ -489,10 +686,8 @@ int evlog_append(struct evlog *l, uint16_t code, int prio, const char *text,
 	l->st.cur_bytes = l->size;
 	l->st.next_seq++;
 	l->st.appended++;
-	if (l->sync && fdatasync(l->fd) < 0) {
-		rc = -errno;
-		goto err;
-	}
+	if (l->sync)
+		syncer_request(l, -1, false);
 	return 0;
 
 err:

@@ -44,9 +44,11 @@ struct evlog;
 
 /* Open the log in @dir for appending. @dir is created (mode 0750) if it is
  * missing; its parent must exist. The two files together never grow past
- * @max_bytes (at least EVLOG_MIN_BYTES). With @sync, every append is made
- * durable (fdatasync) before it returns, and the directory is synced after
- * a file is created or renamed.
+ * @max_bytes (at least EVLOG_MIN_BYTES). With @sync, a background thread
+ * makes every append durable (fdatasync) and syncs the directory after a
+ * file is created or renamed; evlog_append() itself never waits for the
+ * disk, so that a storage stall cannot hold up the caller's event loop.
+ * evlog_flush() waits for the syncs asked for so far.
  *
  * Recovery: the current file is scanned; bytes after its last valid record
  * (a torn record from a crash, or garbage) are cut off, so new records
@@ -72,8 +74,9 @@ int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool syn
  *
  * Returns 0, or a negative errno: -EINVAL for a bad argument; a file
  * system error (-ENOSPC, -EIO, ...), in which case the record is not stored
- * and the file is left ending in its last good record, except when only
- * the fdatasync failed (the record was written but may not be durable).
+ * and the file is left ending in its last good record. A failed background
+ * sync is counted (evlog_stats()->sync_errors) and reported by
+ * evlog_flush().
  * After an error the next append tries again from a clean state. */
 int evlog_append(struct evlog *l, uint16_t code, int prio, const char *text,
 		 uint64_t realtime_us, uint64_t mono_us);
@@ -90,7 +93,14 @@ struct evlog_stats {
 	uint64_t recovered_bytes;   /* tail bytes cut off at open (torn or corrupt) */
 	uint64_t corrupt_found;     /* corrupt stretches seen in the current file at open */
 	uint64_t cur_bytes;         /* size of the current file */
+	uint64_t sync_errors;       /* background syncs that failed (as of the last append) */
+	uint64_t sync_dropped;      /* sync requests dropped: the disk stalled over rotations */
 };
+
+/* Wait until every sync asked for by earlier appends has run (with sync
+ * off, returns at once). Returns 0, -EIO when a background sync failed
+ * since the last call, or -EINVAL. For shutdown and tests: it blocks. */
+int evlog_flush(struct evlog *l);
 
 /* Counters of @l; valid until evlog_close(). */
 const struct evlog_stats *evlog_stats(const struct evlog *l);
