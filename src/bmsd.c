@@ -565,7 +565,10 @@ static void config_apply(struct bmsd *b, struct cfg *n)
 		gpio_close_all(b);
 		gpio_open_all(b, n);
 	}
-	if (!old || strcmp(old->control.socket, n->control.socket) ||
+	if (b->socket_override) {
+		if (!b->ctl)
+			bmsd_ctl_open(b, b->socket_override, n->control.group);
+	} else if (!old || strcmp(old->control.socket, n->control.socket) ||
 	    strcmp(old->control.group, n->control.group))
 		bmsd_ctl_open(b, n->control.socket, n->control.group);
 
@@ -718,6 +721,8 @@ static void usage(FILE *out)
 		"The battery-management daemon: runs the pack from the bridge MCU's stream.\n"
 		"\n"
 		"  -c, --config FILE        configuration (default " DEFAULT_CONFIG ")\n"
+		"  -s, --socket PATH        control socket, in place of control.socket (and of\n"
+		"                           " DEFAULT_SOCKET " while unconfigured)\n"
 		"      --check-config FILE  validate FILE, print the result, exit 0 or 1\n"
 		"  -v, --verbose            debug messages\n"
 		"  -V, --version            print the version and exit\n"
@@ -769,6 +774,7 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "socket", required_argument, NULL, 's' },
 		{ "check-config", required_argument, NULL, 'C' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -780,10 +786,13 @@ int main(int argc, char **argv)
 	int verbose = 0, o, rc;
 
 	b.cfg_path = DEFAULT_CONFIG;
-	while ((o = getopt_long(argc, argv, "c:vVh", opts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:s:vVh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
 			b.cfg_path = optarg;
+			break;
+		case 's':
+			b.socket_override = optarg;
 			break;
 		case 'C':
 			return check_config(optarg);
@@ -824,7 +833,7 @@ int main(int argc, char **argv)
 	if (config_load(&b, false) < 0) {
 		/* Unconfigured: no link, no heartbeat, so the MCU keeps every
 		 * contactor open. The control socket tells why. */
-		bmsd_ctl_open(&b, DEFAULT_SOCKET, "");
+		bmsd_ctl_open(&b, b.socket_override ? b.socket_override : DEFAULT_SOCKET, "");
 	}
 	if (loop_add_timer(b.loop, TICK_MS, on_tick, &b) < 0 ||
 	    loop_add_timer(b.loop, SLOW_MS, on_slow, &b) < 0) {

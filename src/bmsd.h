@@ -50,6 +50,7 @@ enum bmsd_fault {
 struct bmsd {
 	struct loop *loop;
 	const char *cfg_path;
+	const char *socket_override; /* -s: the control socket, whatever the config says */
 	struct cfg *cfg;          /* NULL while unconfigured */
 	struct cfg_error cfg_err; /* why the last load failed */
 	bool cfg_err_set;

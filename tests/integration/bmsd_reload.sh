@@ -67,17 +67,37 @@ echo "bad reload refused: $(grep -m1 'reload refused' "$T/a/bmsd.log")"
 kill -TERM $BMSD
 wait $BMSD
 
-# start on an invalid file: unconfigured, contactors open
+# start on an invalid file: unconfigured, no link, contactors open; the
+# control socket (-s) says why; a fixed file and SIGHUP start the pack
+sim_start u
 bmsd_config u -e 's/^board: main-2r/board: main-3x/'
-ctl "$T/a/sim.sock" 'reset' >/dev/null 2>&1
 notify_start u
-$B/bin/bmsd -c "$T/u.yaml" 2>"$T/u.log" &
+$B/bin/bmsd -c "$T/u.yaml" -s "$T/u.sock" 2>"$T/u/bmsd.log" &
 U=$!
 PIDS+=($U)
 wait_log "$T/u.notify.log" 'READY=1' || die "unconfigured bmsd sent no READY"
 grep -q 'STATUS=unconfigured' "$T/u.notify.log" || die "STATUS does not say unconfigured: $(cat "$T/u.notify.log")"
-grep -Eq 'u.yaml:[0-9]+:[0-9]+' "$T/u.log" || die "no file:line:col in the log: $(cat "$T/u.log")"
-echo "unconfigured: $(grep -m1 STATUS= "$T/u.notify.log")"
+grep -Eq 'u.yaml:[0-9]+:[0-9]+' "$T/u/bmsd.log" || die "no file:line:col in the log: $(cat "$T/u/bmsd.log")"
+J=$($B/bin/bmsctl -s "$T/u.sock" --json status) || die "no status while unconfigured"
+[ "$(jpath "$J" configured)" = false ] || die "status claims a config: $J"
+jpath "$J" config_error | grep -Eq 'u.yaml:[0-9]+:[0-9]+: board' || die "status lacks the reason: $J"
+sleep 1
+fw=$(ctl "$T/u/sim.sock" fw)
+[ "$(jget "$fw" safety)" = locked ] && [ "$(jget "$fw" cfg_state)" = 0 ] ||
+	die "an unconfigured bmsd reached the MCU: $fw"
+[ "$(jget "$fw" rx_frames)" = 0 ] || die "an unconfigured bmsd sent frames: $fw"
+echo "unconfigured: $(grep -m1 STATUS= "$T/u.notify.log" | cut -d' ' -f2-)"
+
+sed -i 's/^board: main-3x/board: main-2r/' "$T/u.yaml"
+kill -HUP $U
+until_json "$B/bin/bmsctl -s $T/u.sock --json status" state running 100 ||
+	die "the fixed config did not start the pack: $J"
+for _ in $(seq 50); do
+	fw=$(ctl "$T/u/sim.sock" fw)
+	[ "$(jget "$fw" relays)" = 7 ] && break
+	sleep 0.1
+done
+[ "$(jget "$fw" relays)" = 7 ] || die "contactors not closed after the fix: $fw"
 kill -TERM $U
-wait $U || die "unconfigured bmsd did not stop cleanly"
-echo "bmsd_reload: check-config, unchanged/good/bad reloads, unconfigured start"
+wait $U || die "bmsd did not stop cleanly"
+echo "bmsd_reload: check-config, unchanged/good/bad reloads, unconfigured start and its fix"
