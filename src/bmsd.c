@@ -42,7 +42,7 @@ void bmsd_event(struct bmsd *b, unsigned int code, int prio, const char *fmt, ..
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	log_msg(prio, "%s", text);
+	log_event(prio, code, text);
 	if (!b->ev)
 		return;
 	clock_gettime(CLOCK_REALTIME, &rt);

@@ -53,6 +53,18 @@ void log_vmsg(int prio, const char *fmt, va_list ap)
 	fputc('\n', stderr);
 }
 
+void log_event(int prio, unsigned int code, const char *text)
+{
+	if (prio > log_max)
+		return;
+	if (log_journal) {
+		sd_journal_send("MESSAGE=%s", text, "PRIORITY=%i", prio, "BMSD_EVENT=%u", code,
+				NULL);
+		return;
+	}
+	fprintf(stderr, "bmsd: %s: %s\n", log_prio_name(prio), text);
+}
+
 void log_msg(int prio, const char *fmt, ...)
 {
 	va_list ap;

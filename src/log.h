@@ -17,6 +17,10 @@ void log_init(int max_prio);
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_vmsg(int prio, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
+/* One event-log event: like log_msg, and in the journal with the field
+ * BMSD_EVENT=@code, so that "journalctl BMSD_EVENT=202" finds them. */
+void log_event(int prio, unsigned int code, const char *text);
+
 /* "err", "warning", ... for a syslog priority. */
 const char *log_prio_name(int prio);
 
