@@ -1663,30 +1663,31 @@ static const struct cfg_key *sub_of(const struct cfg_key *rows, const char *name
 	return NULL;
 }
 
+/* The name of @value of enum key @key in section @section.@sub. */
+static const char *schema_enum_name(const char *section, const char *sub, const char *key,
+				    int value)
+{
+	const struct cfg_key *s = sub_of(sub_of(cfg_schema, section), sub);
+
+	return s ? enum_name(s, key, value) : "?";
+}
+
 const char *cfg_relay_role_name(enum cfg_relay_role r)
 {
-	const struct cfg_key *s = sub_of(sub_of(cfg_schema, "relays"), "relay");
-
-	return s ? enum_name(s, "role", (int)r) : "?";
+	return schema_enum_name("relays", "relay", "role", (int)r);
 }
 
 const char *cfg_input_role_name(enum cfg_input_role r)
 {
-	const struct cfg_key *s = sub_of(sub_of(cfg_schema, "inputs"), "in");
-
-	return s ? enum_name(s, "role", (int)r) : "?";
+	return schema_enum_name("inputs", "in", "role", (int)r);
 }
 
 const char *cfg_output_role_name(enum cfg_output_role r)
 {
-	const struct cfg_key *s = sub_of(sub_of(cfg_schema, "outputs"), "out");
-
-	return s ? enum_name(s, "role", (int)r) : "?";
+	return schema_enum_name("outputs", "out", "role", (int)r);
 }
 
 const char *cfg_ntc_model_name(enum cfg_ntc_model m)
 {
-	const struct cfg_key *s = sub_of(sub_of(cfg_schema, "temperature_sensors"), "t");
-
-	return s ? enum_name(s, "model", (int)m) : "?";
+	return schema_enum_name("temperature_sensors", "t", "model", (int)m);
 }

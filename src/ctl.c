@@ -88,6 +88,19 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
 
 /* ---- client lifetime and output ---- */
 
+/* A slot's state for a new connection @fd (or a free slot, -1). */
+static void client_reset(struct client *cl, int fd, enum cstate st)
+{
+	cl->fd = fd;
+	cl->st = st;
+	cl->pollout = false;
+	cl->rd_eof = false;
+	cl->in_len = 0;
+	cl->out_off = 0;
+	cl->out_len = 0;
+	cl->argc = 0;
+}
+
 static void client_close(struct client *cl)
 {
 	struct ctl *c = cl->ctl;
@@ -100,14 +113,7 @@ static void client_close(struct client *cl)
 		if (recv(cl->fd, sink, sizeof(sink), MSG_DONTWAIT) <= 0)
 			break;
 	close(cl->fd);
-	cl->fd = -1;
-	cl->st = C_FREE;
-	cl->pollout = false;
-	cl->rd_eof = false;
-	cl->in_len = 0;
-	cl->out_off = 0;
-	cl->out_len = 0;
-	cl->argc = 0;
+	client_reset(cl, -1, C_FREE);
 }
 
 static void client_drop(struct client *cl)
@@ -549,14 +555,7 @@ static void accept_event(int fd, uint32_t events, void *arg)
 			turn_away(cfd);
 			continue;
 		}
-		cl->fd = cfd;
-		cl->st = C_READ;
-		cl->pollout = false;
-		cl->rd_eof = false;
-		cl->in_len = 0;
-		cl->out_off = 0;
-		cl->out_len = 0;
-		cl->argc = 0;
+		client_reset(cl, cfd, C_READ);
 		cl->deadline_ms = loop_now_ms() + c->timeout_ms;
 		c->stats.accepted++;
 	}
