@@ -36,6 +36,11 @@ J=$(st a)
 [ "$(jpath "$J" link.lost)" = 0 ] || die "frames lost on a clean link: $J"
 echo "running: $(jpath "$J" pack.voltage_mV) mV, cells $(jpath "$J" pack.cell_min_mV)..$(jpath "$J" pack.cell_max_mV) mV"
 
+# the JSON object and docs/status.md name the same fields
+out=$($PY "$(dirname "$0")/status_doc_check.py" "$(dirname "$0")/../../docs/status.md" "$J") ||
+	die "status JSON and docs/status.md disagree: $out"
+echo "$out"
+
 txt=$($B/bin/bmsctl -s "$T/a/bmsd.sock" status) || die "bmsctl status failed"
 echo "$txt" | grep -q '^link: *up' || die "text status lacks the link: $txt"
 echo "$txt" | grep -q '^cells:' || die "text status lacks cells: $txt"
