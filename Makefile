@@ -159,6 +159,8 @@ install: all $(INSTALL_HOOKS)
 	$(foreach m,$(MAN5),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man5/;)
 	$(foreach m,$(MAN8),install -m 0644 $(m) $(DESTDIR)$(MANDIR)/man8/;)
 	$(foreach e,$(wildcard etc/bmsd*.yaml etc/*.scn),install -m 0644 $(e) $(DESTDIR)$(DATADIR)/bmsd/examples/;)
+	install -d $(DESTDIR)$(DATADIR)/doc/bmsd
+	$(foreach d,README.md $(wildcard docs/*.md),install -m 0644 $(d) $(DESTDIR)$(DATADIR)/doc/bmsd/;)
 
 clean:
 	rm -rf $(B)
