@@ -130,8 +130,6 @@ static int link_send(void *arg, const struct bp_frame *f)
 		return -ENOTCONN;
 	memcpy(cf.data, f->data, sizeof(cf.data));
 	rc = canio_send(b->can, &cf);
-	if (rc < 0)
-		b->tx_errors++;
 	return rc;
 }
 
@@ -309,17 +307,18 @@ unsigned int bmsd_faults(const struct bmsd *b)
 	return f;
 }
 
-static void fault_names(unsigned int f, char *buf, size_t n)
+void bmsd_fault_list(unsigned int f, char *buf, size_t n, const char *sep, bool quote)
 {
 	size_t len = 0;
 
 	buf[0] = 0;
-	for (unsigned int i = 0; i < BMSD_F_COUNT; i++)
-		if (f & (1u << i))
-			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
-						len ? ", " : "", bmsd_fault_name(1u << i));
-	if (!buf[0])
-		snprintf(buf, n, "none");
+	for (unsigned int i = 0; i < BMSD_F_COUNT; i++) {
+		if (!(f & (1u << i)))
+			continue;
+		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s%s%s",
+					len ? sep : "", quote ? "\"" : "",
+					bmsd_fault_name(1u << i), quote ? "\"" : "");
+	}
 }
 
 /* The bridge names its board in VERSION; a config written for the other
@@ -356,8 +355,9 @@ static void control(struct bmsd *b)
 	char t[160];
 
 	if (f != b->faults) {
-		fault_names(f, t, sizeof(t));
-		bmsd_event(b, EV_MCU_FAULTS, f ? LOG_WARNING : LOG_NOTICE, "faults: %s", t);
+		bmsd_fault_list(f, t, sizeof(t), ", ", false);
+		bmsd_event(b, EV_MCU_FAULTS, f ? LOG_WARNING : LOG_NOTICE, "faults: %s",
+			   f ? t : "none");
 		b->faults = f;
 	}
 	if (!c || !b->link_ready)
@@ -437,7 +437,6 @@ static int cmd_reset_faults(struct ctl_reply *r, int argc, char **argv, void *ar
 	if (rc < 0)
 		return ctl_error(r, "the MCU link is not up (%s); nothing was reset",
 				 link_state_name(link_state(&b->link)));
-	b->resets++;
 	bmsd_event(b, EV_FAULT_RESET, LOG_NOTICE, "fault reset requested over the control socket");
 	ctl_printf(r, "fault reset sent to the MCU\n");
 	return 0;
@@ -669,7 +668,6 @@ static void on_tick(void *arg, uint64_t n)
 static void on_slow(void *arg, uint64_t n)
 {
 	struct bmsd *b = arg;
-	uint64_t now = loop_now_ms();
 	bool fault = bmsd_faults(b) != 0;
 
 	/* run LED: 1 Hz heartbeat of the loop; fault LED: steady on fault */
@@ -679,7 +677,6 @@ static void on_slow(void *arg, uint64_t n)
 	notify_status(b, false);
 	if (b->ctl)
 		ctl_watch_tick(b->ctl);
-	(void)now;
 }
 
 /* ---- signals --------------------------------------------------------- */

@@ -71,7 +71,7 @@ struct bmsd {
 	unsigned int faults;      /* enum bmsd_fault, as last evaluated */
 	uint8_t relays_logged;
 	uint8_t hw_seen;          /* board id last seen in VERSION */    /* relays last reported in the event log */
-	uint64_t rx_foreign, tx_errors, resets;
+	uint64_t rx_foreign;      /* extended or remote frames on the MCU link */
 	char status_line[256];
 };
 
@@ -82,6 +82,10 @@ void bmsd_event(struct bmsd *b, unsigned int code, int prio, const char *fmt, ..
 /* Active faults (enum bmsd_fault), and their names. */
 unsigned int bmsd_faults(const struct bmsd *b);
 const char *bmsd_fault_name(unsigned int bit);
+
+/* The names of the faults in @f, separated by @sep, each in double quotes
+ * when @quote (for JSON); "" when none. */
+void bmsd_fault_list(unsigned int f, char *buf, size_t n, const char *sep, bool quote);
 
 /* Board profile name of the running config, or "none". */
 const char *bmsd_board_name(const struct cfg *c);

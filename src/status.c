@@ -43,49 +43,6 @@ static unsigned int popcount(unsigned int v)
 	return n;
 }
 
-static void fault_list(unsigned int f, char *buf, size_t n, const char *sep, bool quote)
-{
-	size_t len = 0;
-
-	buf[0] = 0;
-	for (unsigned int i = 0; i < BMSD_F_COUNT; i++) {
-		if (!(f & (1u << i)))
-			continue;
-		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s%s%s",
-					len ? sep : "", quote ? "\"" : "",
-					bmsd_fault_name(1u << i), quote ? "\"" : "");
-	}
-}
-
-void status_line(const struct bmsd *b, char *buf, size_t n)
-{
-	unsigned int f = bmsd_faults(b);
-	const struct pmodel_summary *s;
-	const struct bp_current *cur;
-	char faults[160];
-	int len;
-
-	if (!b->cfg || !b->link_ready) {
-		snprintf(buf, n, "unconfigured, contactors open: %s",
-			 b->cfg_err_set ? b->cfg_err.msg : "no configuration");
-		return;
-	}
-	fault_list(f, faults, sizeof(faults), ",", false);
-	len = snprintf(buf, n, "%s; link %s, MCU %s; %u fault%s%s%s", state_str(b, f),
-		       link_state_name(link_state(&b->link)),
-		       safety_str(link_mcu_safety(&b->link)), popcount(f), popcount(f) == 1 ? "" : "s",
-		       f ? ": " : "", f ? faults : "");
-	s = pmodel_summary(&b->pm);
-	cur = pmodel_current(&b->pm);
-	if (s && s->cells_valid && len > 0 && (size_t)len < n) {
-		len += snprintf(buf + len, n - (size_t)len, "; %.2f V, cells %u..%u mV",
-				s->pack_mV / 1000.0, s->cell_min_mV, s->cell_max_mV);
-		if (cur && cur->mA[0] != BP_CURRENT_MA_NA && len > 0 && (size_t)len < n)
-			snprintf(buf + len, n - (size_t)len, ", %+.1f A",
-				 (cur->flags & BP_CUR_S2_SELECTED ? cur->mA[1] : cur->mA[0]) / 1000.0);
-	}
-}
-
 /* The current the MCU presents as the pack's: the high-range sensor when
  * it selected it. */
 static bool pack_current(const struct bp_current *c, int32_t *mA)
@@ -99,6 +56,33 @@ static bool pack_current(const struct bp_current *c, int32_t *mA)
 		return false;
 	*mA = v;
 	return true;
+}
+
+void status_line(const struct bmsd *b, char *buf, size_t n)
+{
+	unsigned int f = bmsd_faults(b);
+	const struct pmodel_summary *s;
+	char faults[160];
+	int32_t mA;
+	int len;
+
+	if (!b->cfg || !b->link_ready) {
+		snprintf(buf, n, "unconfigured, contactors open: %s",
+			 b->cfg_err_set ? b->cfg_err.msg : "no configuration");
+		return;
+	}
+	bmsd_fault_list(f, faults, sizeof(faults), ",", false);
+	len = snprintf(buf, n, "%s; link %s, MCU %s; %u fault%s%s%s", state_str(b, f),
+		       link_state_name(link_state(&b->link)),
+		       safety_str(link_mcu_safety(&b->link)), popcount(f), popcount(f) == 1 ? "" : "s",
+		       f ? ": " : "", f ? faults : "");
+	s = pmodel_summary(&b->pm);
+	if (s && s->cells_valid && len > 0 && (size_t)len < n) {
+		len += snprintf(buf + len, n - (size_t)len, "; %.2f V, cells %u..%u mV",
+				s->pack_mV / 1000.0, s->cell_min_mV, s->cell_max_mV);
+		if (pack_current(pmodel_current(&b->pm), &mA) && len > 0 && (size_t)len < n)
+			snprintf(buf + len, n - (size_t)len, ", %+.1f A", mA / 1000.0);
+	}
 }
 
 static void loc_str(struct pmodel_loc l, char c, char *buf, size_t n)
@@ -148,7 +132,7 @@ static int render_text(const struct bmsd *b, struct ctl_reply *r)
 		return 0;
 	}
 	p = cfg_profile(c);
-	fault_list(f, faults, sizeof(faults), ", ", false);
+	bmsd_fault_list(f, faults, sizeof(faults), ", ", false);
 	ctl_printf(r, "state:    %s, board %s (%s)\n", state_str(b, f), p->name, p->title);
 	ctl_printf(r, "faults:   %s\n", f ? faults : "none");
 
@@ -255,7 +239,7 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 	uint8_t rcmd = 0, dcmd = 0;
 	int32_t mA;
 
-	fault_list(f, faults, sizeof(faults), ",", true);
+	bmsd_fault_list(f, faults, sizeof(faults), ",", true);
 	ctl_printf(r, "{\"version\":\"%s\",\"uptime_ms\":%" PRIu64 ",\"config\":", BMSD_VERSION,
 		   now - b->started_ms);
 	json_str(r, b->cfg_path);
@@ -274,13 +258,13 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 	ctl_printf(r, ",\"open\":%s,\"state\":\"%s\",\"comm_fault\":%s,\"verified\":%s,"
 		      "\"frames\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"unknown\":%" PRIu64
 		      ",\"bad_dlc\":%" PRIu64 ",\"range\":%" PRIu64 ",\"tx_frames\":%" PRIu64
-		      ",\"tx_errors\":%" PRIu64 ",\"comm_faults\":%u,\"cfg_pushes\":%u,"
+		      ",\"tx_errors\":%" PRIu64 ",\"foreign\":%" PRIu64 ",\"comm_faults\":%u,\"cfg_pushes\":%u,"
 		      "\"cfg_verified\":%u,\"status_age_ms\":",
 		   b->can ? "true" : "false", link_state_name(link_state(&b->link)),
 		   link_comm_fault(&b->link) ? "true" : "false",
 		   link_verified(&b->link) ? "true" : "false", ls->rx_frames,
 		   link_lost_total(&b->link), ls->rx_unknown, ls->rx_bad_dlc, ls->rx_range,
-		   ls->tx_frames, ls->tx_errors, ls->comm_faults, ls->cfg_pushes, ls->cfg_verified);
+		   ls->tx_frames, ls->tx_errors, b->rx_foreign, ls->comm_faults, ls->cfg_pushes, ls->cfg_verified);
 	if (link_stream_age_ms(&b->link, BP_T_STATUS, now) == UINT64_MAX)
 		ctl_printf(r, "null}");
 	else
