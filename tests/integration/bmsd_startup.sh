@@ -7,9 +7,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 sim_start a
-# start-up only: a loaded CI machine must not turn a scheduling hiccup into a
-# latched heartbeat trip here (bmsd_faults tests the 300 ms default)
-bmsd_config a -e 's/^  interface: \(.*\)$/  interface: \1\n  stale_ms: 1000/'
+bmsd_config a
 bmsd_start a
 grep -q 'STATUS=' "$T/a.notify.log" || die "no STATUS= line with READY"
 echo "notify: $(grep -m1 STATUS= "$T/a.notify.log")"
