@@ -43,3 +43,6 @@ fi
 # bmsd as a whole against bms-sim on a pty: start to READY, receive path per
 # frame, resident memory, heap allocations in steady state
 bash bench/bmsd.sh
+
+# a limit crossing in a received frame to the relay-open command (p50/p99)
+bash bench/reaction.sh

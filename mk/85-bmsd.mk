@@ -7,14 +7,18 @@ test_loop_SRCS := tests/unit/test_loop.c src/loop.c
 
 LIBS_BMSD := $(shell $(PKG_CONFIG) --libs libgpiod libsystemd)
 PROGRAMS += bmsd
-bmsd_SRCS = src/bmsd.c src/status.c src/log.c src/gpio.c $(LOOP_SRCS) $(CTL_SRCS) \
-	$(LINK_SRCS) $(sort $(CFG_SRCS) $(EVLOG_SRCS) $(PROTO_SRCS) $(CANIO_SRCS))
-bmsd_LIBS = $(LIBS_BMSD) $(LIBS_YAML) $(LIBS_SOCKETCAN)
+# LOGIC_SRCS: the battery logic (mk/86-89); MODBUS_SRCS, EXTCAN_SRCS: the
+# external interfaces (mk/90, mk/91), each with its bmsd_*.c hooks.
+bmsd_SRCS = src/bmsd.c src/batt.c src/status.c src/publish.c src/log.c src/gpio.c $(LOOP_SRCS) \
+	$(CTL_SRCS) $(LINK_SRCS) $(sort $(CFG_SRCS) $(EVLOG_SRCS) $(PROTO_SRCS) $(CANIO_SRCS) \
+	$(LOGIC_SRCS) $(MODBUS_SRCS) $(EXTCAN_SRCS))
+bmsd_LIBS = $(LIBS_BMSD) $(LIBS_YAML) $(LIBS_SOCKETCAN) $(LIBS_MODBUS) $(LIBS_STATE)
 INSTALL_SBINS += bmsd
 MAN8 += man/bmsd.8
 
 INTEGRATION += tests/integration/bmsd_startup.sh tests/integration/bmsd_faults.sh \
-	tests/integration/bmsd_reload.sh tests/integration/man_lint.sh
+	tests/integration/bmsd_reload.sh tests/integration/man_lint.sh \
+	tests/integration/batt_protect.sh tests/integration/batt_cycle.sh
 
 UNIT_TESTS += test_gpio
 test_gpio_SRCS := tests/unit/test_gpio.c src/gpio.c

@@ -514,6 +514,10 @@ static int do_watch(int argc, char **argv, struct opts *o);
 static int do_events(int argc, char **argv, struct opts *o);
 static int do_check_config(int argc, char **argv, struct opts *o);
 static int do_reset_faults(int argc, char **argv, struct opts *o);
+static int do_relays(int argc, char **argv, struct opts *o);
+static int do_can(int argc, char **argv, struct opts *o);
+static int do_set_soc(int argc, char **argv, struct opts *o);
+static int do_reset_soc(int argc, char **argv, struct opts *o);
 static int do_help(int argc, char **argv, struct opts *o);
 static int do_version(int argc, char **argv, struct opts *o);
 
@@ -542,6 +546,21 @@ static const struct cmd cmd_table[] = {
 	  do_check_config },
 	{ "reset-faults", "", "Reset the latched faults", "",
 	  do_reset_faults },
+	{ "relays", "", "Show each relay's role, command, drive and feedback, and the DI/DO",
+	  "", do_relays },
+	{ "can", "stats", "Show the CAN1 and CAN2 counters: frames, errors, drops",
+	  "Per bus: the interface, its state, frames sent and received, error frames,\n"
+	  "bus-off events, frames dropped, and the inverter keep-alive.\n",
+	  do_can },
+	{ "set-soc", "PERCENT REASON...", "Set the state of charge",
+	  "PERCENT is 0 to 100 with at most one decimal. The REASON (free text, required)\n"
+	  "goes into the event log with the old and the new value.\n",
+	  do_set_soc },
+	{ "reset-soc", "REASON...", "Reset SOC, measured capacity and SOH",
+	  "The SOC is estimated again from the cell voltages (the OCV table), the\n"
+	  "measured capacity returns to the nominal one and the SOH to 100 %. The REASON\n"
+	  "(required) goes into the event log.\n",
+	  do_reset_soc },
 	{ "help", "[COMMAND]", "Show this text, or a command's help", "", do_help },
 	{ "version", "", "Show the version of bmsctl", "", do_version },
 	{ 0, 0, 0, 0, 0 },
@@ -576,6 +595,95 @@ static int do_reset_faults(int argc, char **argv, struct opts *o)
 	if (ch >= 0)
 		return ch & 0xff;
 	return simple_request(o, "reset-faults\n", o->json);
+}
+
+static int do_relays(int argc, char **argv, struct opts *o)
+{
+	int ch = plain_opts(argc, argv, find_cmd("relays"), o);
+
+	if (ch >= 0)
+		return ch & 0xff;
+	return simple_request(o, o->json ? "relays json\n" : "relays\n", false);
+}
+
+static int do_can(int argc, char **argv, struct opts *o)
+{
+	const struct cmd *c = find_cmd("can");
+	int ch = next_opt(argc, argv, c, o, NULL, NULL);
+
+	if (ch >= 0)
+		return ch & 0xff;
+	if (optind >= argc)
+		return usage_error(c, "can needs a subcommand: stats");
+	if (strcmp(argv[optind], "stats"))
+		return usage_error(c, "unknown subcommand '%s' (expected stats)", argv[optind]);
+	if (optind + 1 < argc)
+		return usage_error(c, "unexpected argument '%s'", argv[optind + 1]);
+	return simple_request(o, o->json ? "can-stats json\n" : "can-stats\n", false);
+}
+
+/* "REQ WORD WORD ...\n" from the operands, within the request limit; the
+ * words may hold no control characters. Returns 0 or a usage status. */
+static int join_request(const struct cmd *c, char *buf, size_t n, const char *req, int argc,
+			char **argv, int from)
+{
+	size_t len = (size_t)snprintf(buf, n, "%s", req);
+
+	for (int i = from; i < argc; i++) {
+		for (const char *p = argv[i]; *p; p++)
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				return usage_error(c, "the reason may not hold control characters");
+		for (const char *w = strtok(argv[i], " \t"); w; w = strtok(NULL, " \t")) {
+			int k = snprintf(buf + len, n - len, " %s", w);
+
+			if (k < 0 || (size_t)k >= n - len - 1)
+				return usage_error(c, "the reason is too long (at most %zu bytes)",
+						   n - strlen(req) - 3);
+			len += (size_t)k;
+		}
+	}
+	snprintf(buf + len, n - len, "\n");
+	return 0;
+}
+
+static int do_set_soc(int argc, char **argv, struct opts *o)
+{
+	const struct cmd *c = find_cmd("set-soc");
+	char req[256], head[32], *end;
+	int ch = next_opt(argc, argv, c, o, NULL, NULL), rc;
+	double pct;
+
+	if (ch >= 0)
+		return ch & 0xff;
+	if (optind >= argc)
+		return usage_error(c, "set-soc needs a PERCENT and a REASON");
+	pct = strtod(argv[optind], &end);
+	if (end == argv[optind] || *end || !(pct >= 0.0 && pct <= 100.0))
+		return usage_error(c, "PERCENT must be a number from 0 to 100, not '%s'",
+				   argv[optind]);
+	if (optind + 1 >= argc)
+		return usage_error(c, "set-soc needs a REASON for the event log");
+	snprintf(head, sizeof(head), "set-soc %u", (unsigned int)(pct * 10.0 + 0.5));
+	rc = join_request(c, req, sizeof(req), head, argc, argv, optind + 1);
+	if (rc)
+		return rc;
+	return simple_request(o, req, o->json);
+}
+
+static int do_reset_soc(int argc, char **argv, struct opts *o)
+{
+	const struct cmd *c = find_cmd("reset-soc");
+	char req[256];
+	int ch = next_opt(argc, argv, c, o, NULL, NULL), rc;
+
+	if (ch >= 0)
+		return ch & 0xff;
+	if (optind >= argc)
+		return usage_error(c, "reset-soc needs a REASON for the event log");
+	rc = join_request(c, req, sizeof(req), "reset-soc", argc, argv, optind);
+	if (rc)
+		return rc;
+	return simple_request(o, req, o->json);
 }
 
 static int do_watch(int argc, char **argv, struct opts *o)

@@ -112,7 +112,7 @@ static void gpio_open_all(struct bmsd *b, const struct cfg *c)
 	}
 }
 
-static void gpio_set(struct bmsd *b, unsigned int which, int v)
+void bmsd_gpio_set(struct bmsd *b, unsigned int which, int v)
 {
 	if (b->gpio[which])
 		gpio_line_set(b->gpio[which], v);
@@ -170,13 +170,22 @@ static int can_open(struct bmsd *b)
 static void on_can(int fd, uint32_t events, void *arg)
 {
 	struct bmsd *b = arg;
-	uint64_t now = loop_now_ms();
+	uint64_t rx_us = loop_now_us(), now = rx_us / 1000u;
+	uint64_t gen = pmodel_gen(&b->pm);
+	uint32_t ncur = pmodel_meta(&b->pm, PM_CURRENT)->count;
 
 	for (int i = 0; i < RX_BURST; i++) {
 		struct canio_frame cf;
 		struct bp_frame f;
 		int rc = canio_recv(b->can, &cf);
 
+		if (rc == 0 && i == 0 && (events & (EPOLLHUP | EPOLLERR))) {
+			/* a pty whose other end closed: HUP fires forever */
+			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: hung up; reopening",
+				   b->cfg->link.interface);
+			can_close(b);
+			return;
+		}
 		if (rc == 0)
 			break;
 		if (rc < 0) {
@@ -194,6 +203,11 @@ static void on_can(int fd, uint32_t events, void *arg)
 		memcpy(f.data, cf.data, sizeof(f.data));
 		link_rx(&b->link, &f, now);
 	}
+	/* new cells or a new current: the protections see them now, not at
+	 * the next tick */
+	if (b->link_ready && (pmodel_gen(&b->pm) != gen ||
+			      pmodel_meta(&b->pm, PM_CURRENT)->count != ncur))
+		batt_step(b, loop_now_us(), rx_us);
 }
 
 
@@ -342,16 +356,12 @@ static void check_board(struct bmsd *b)
 		   hw, p->name, p->hw_id);
 }
 
-/* The contactor roles close while the link is verified, the floor is armed
- * and no fault is active; any fault opens them. The relays with other
- * roles stay open. */
+/* Faults that bmsd itself sees are logged as they change; the relays
+ * and outputs are the battery logic's (batt.c). */
 static void control(struct bmsd *b)
 {
-	const struct cfg *c = b->cfg;
 	unsigned int f = bmsd_faults(b);
-	uint8_t relays = 0, dos = 0, cur_r, cur_d;
-	bool run = f == 0 && link_verified(&b->link) &&
-		   link_mcu_safety(&b->link) == BP_SAFETY_ARMED;
+	uint8_t relays, dos;
 	char t[160];
 
 	if (f != b->faults) {
@@ -360,56 +370,18 @@ static void control(struct bmsd *b)
 			   f ? t : "none");
 		b->faults = f;
 	}
-	if (!c || !b->link_ready)
+	if (!b->cfg || !b->link_ready)
 		return;
 	check_board(b);
-	for (unsigned int i = 0; i < CFG_RELAYS; i++) {
-		switch (c->relays.relay[i].role) {
-		case CFG_RELAY_CHARGE:
-		case CFG_RELAY_DISCHARGE:
-		case CFG_RELAY_MAIN:
-		case CFG_RELAY_ALLOW_CHARGING:
-			if (run)
-				relays |= (uint8_t)(1u << i);
-			break;
-		default:
-			break;
-		}
-	}
-	for (unsigned int i = 0; i < CFG_OUTPUTS; i++) {
-		bool on;
-
-		switch (c->outputs.out[i].role) {
-		case CFG_OUT_ALARM:
-			on = f != 0;
-			break;
-		case CFG_OUT_READY:
-			on = run;
-			break;
-		case CFG_OUT_CHARGING_ALLOWED:
-			on = run;
-			break;
-		default:
-			on = false;
-			break;
-		}
-		if (on != c->outputs.out[i].invert)
-			dos |= (uint8_t)(1u << i);
-	}
-	link_get_outputs(&b->link, &cur_r, &cur_d);
-	if (link_state(&b->link) == LINK_UP) {
-		if (relays != cur_r || dos != cur_d)
-			link_set_outputs(&b->link, relays, dos);
-	} else {
+	batt_tick(b, loop_now_us());
+	link_get_outputs(&b->link, &relays, &dos);
+	if (link_state(&b->link) != LINK_UP)
 		relays = 0;
-	}
 	if (relays != b->relays_logged) {
-		bmsd_event(b, EV_RELAYS, LOG_NOTICE, "relays commanded 0x%x (was 0x%x)%s%s",
-			   relays, b->relays_logged, relays ? "" : ": ",
-			   relays ? "" : (f ? "fault" : "not ready"));
+		bmsd_event(b, EV_RELAYS, LOG_NOTICE, "relays commanded 0x%x (was 0x%x)", relays,
+			   b->relays_logged);
 		b->relays_logged = relays;
 	}
-	link_set_daemon_state(&b->link, f ? 2 : 1);
 }
 
 /* ---- control socket -------------------------------------------------- */
@@ -424,22 +396,60 @@ static int cmd_status(struct ctl_reply *r, int argc, char **argv, void *arg)
 	return status_render(b, r, json);
 }
 
+int bmsd_reset_faults(struct bmsd *b, const char *who, char *why, size_t n)
+{
+	int rc;
+
+	if (!b->cfg) {
+		snprintf(why, n, "bmsd is unconfigured: %s", b->cfg_err.msg);
+		return -EAGAIN;
+	}
+	rc = link_trip_reset(&b->link);
+	if (rc < 0) {
+		snprintf(why, n, "the MCU link is not up (%s); nothing was reset",
+			 link_state_name(link_state(&b->link)));
+		return rc;
+	}
+	batt_reset(b);
+	bmsd_event(b, EV_FAULT_RESET, LOG_NOTICE, "fault reset requested by %s", who);
+	return 0;
+}
+
+int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char *why, size_t n)
+{
+	if (!b->cfg) {
+		snprintf(why, n, "bmsd is unconfigured: %s", b->cfg_err.msg);
+		return -EAGAIN;
+	}
+	if (b->disconnect_req == !connect)
+		return 0;
+	b->disconnect_req = !connect;
+	bmsd_event(b, EV_OPERATION, LOG_NOTICE, "%s requested by %s",
+		   connect ? "connect" : "disconnect", who);
+	return 0;
+}
+
 static int cmd_reset_faults(struct ctl_reply *r, int argc, char **argv, void *arg)
 {
 	struct bmsd *b = arg;
-	int rc;
+	char why[600];
 
 	if (argc != 1)
 		return ctl_error(r, "usage: reset-faults");
-	if (!b->cfg)
-		return ctl_error(r, "bmsd is unconfigured: %s", b->cfg_err.msg);
-	rc = link_trip_reset(&b->link);
-	if (rc < 0)
-		return ctl_error(r, "the MCU link is not up (%s); nothing was reset",
-				 link_state_name(link_state(&b->link)));
-	bmsd_event(b, EV_FAULT_RESET, LOG_NOTICE, "fault reset requested over the control socket");
+	if (bmsd_reset_faults(b, "the control socket", why, sizeof(why)) < 0)
+		return ctl_error(r, "%s", why);
 	ctl_printf(r, "fault reset sent to the MCU\n");
 	return 0;
+}
+
+static int cmd_relays(struct ctl_reply *r, int argc, char **argv, void *arg)
+{
+	const struct bmsd *b = arg;
+	bool json = argc > 1 && !strcmp(argv[1], "json");
+
+	if (argc > 2 || (argc == 2 && !json))
+		return ctl_error(r, "usage: %s [json]", argv[0]);
+	return relays_render(b, r, json);
 }
 
 static int cmd_version(struct ctl_reply *r, int argc, char **argv, void *arg)
@@ -486,6 +496,10 @@ static void bmsd_ctl_open(struct bmsd *b, const char *path, const char *group)
 	ctl_register(b->ctl, "status", cmd_status, b);
 	ctl_register(b->ctl, "reset-faults", cmd_reset_faults, b);
 	ctl_register(b->ctl, "version", cmd_version, b);
+	ctl_register(b->ctl, "relays", cmd_relays, b);
+	ctl_register(b->ctl, "set-soc", batt_cmd_set_soc, b);
+	ctl_register(b->ctl, "reset-soc", batt_cmd_reset_soc, b);
+	ctl_register(b->ctl, "reactions", batt_cmd_reactions, b);
 	ctl_register_watch(b->ctl, cmd_status, b);
 }
 
@@ -501,6 +515,7 @@ const char *bmsd_board_name(const struct cfg *c)
 static void link_params(const struct cfg *c, struct link_params *p, struct bp_config *bc)
 {
 	cfg_to_bp(c, bc);
+	prot_floor_limits(&c->protections, bc);
 	p->heartbeat_period_ms = c->link.heartbeat_period_ms;
 	p->stale_ms = c->link.stale_ms;
 	p->config_timeout_ms = c->link.config_timeout_ms;
@@ -584,6 +599,9 @@ static void config_apply(struct bmsd *b, struct cfg *n)
 	if (old)
 		link_apply(b, n);
 	free(old);
+	batt_apply(b);
+	bmsd_modbus_apply(b);
+	bmsd_can_apply(b);
 }
 
 /* Load the file named at start. Returns 0 when applied. */
@@ -663,18 +681,25 @@ static void on_tick(void *arg, uint64_t n)
 		link_tick(&b->link, now);
 		control(b);
 	}
+	if (now - b->view_ms >= 100u) {
+		bmsd_publish(b, now);
+		bmsd_modbus_publish(b);
+		bmsd_can_publish(b);
+	}
+	bmsd_can_tick(b, now);
 }
 
 static void on_slow(void *arg, uint64_t n)
 {
 	struct bmsd *b = arg;
-	bool fault = bmsd_faults(b) != 0;
+	bool fault = bmsd_faults(b) != 0 || b->view.alarms || b->view.criticals;
 
 	/* run LED: 1 Hz heartbeat of the loop; fault LED: steady on fault */
 	b->run_led_on = !b->run_led_on;
-	gpio_set(b, BMSD_GPIO_RUN_LED, b->run_led_on);
-	gpio_set(b, BMSD_GPIO_FAULT_LED, fault);
+	bmsd_gpio_set(b, BMSD_GPIO_RUN_LED, b->run_led_on);
+	bmsd_gpio_set(b, BMSD_GPIO_FAULT_LED, fault);
 	notify_status(b, false);
+	batt_slow(b);
 	if (b->ctl)
 		ctl_watch_tick(b->ctl);
 }
@@ -826,6 +851,7 @@ int main(int argc, char **argv)
 	}
 	b.started_ms = loop_now_ms();
 	b.last_tick_ms = b.started_ms;
+	bmsd_identity(&b);
 
 	if (config_load(&b, false) < 0) {
 		/* Unconfigured: no link, no heartbeat, so the MCU keeps every
@@ -859,7 +885,10 @@ int main(int argc, char **argv)
 	if (b.link_ready && link_state(&b.link) == LINK_UP)
 		link_set_outputs(&b.link, 0, 0);
 	bmsd_event(&b, EV_STOP, LOG_NOTICE, "bmsd stopping: outputs commanded open, heartbeat ends");
+	batt_stop(&b);
 	bmsd_ctl_close(&b);
+	bmsd_modbus_close(&b);
+	bmsd_can_close(&b);
 	can_close(&b);
 	gpio_close_all(&b);
 	evlog_close(b.ev);

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "batt.h"
 #include "canio.h"
 #include "cfg.h"
 #include "ctl.h"
@@ -17,6 +18,7 @@
 #include "link.h"
 #include "loop.h"
 #include "pmodel.h"
+#include "view.h"
 
 #ifndef BMSD_VERSION
 #define BMSD_VERSION "0.1.0"
@@ -47,6 +49,9 @@ enum bmsd_fault {
 	BMSD_F_COUNT = 11
 };
 
+struct bmsd_modbus;
+struct bmsd_can;
+
 struct bmsd {
 	struct loop *loop;
 	const char *cfg_path;
@@ -69,10 +74,17 @@ struct bmsd {
 	uint64_t wd_rounds;
 	bool run_led_on;
 	unsigned int faults;      /* enum bmsd_fault, as last evaluated */
-	uint8_t relays_logged;
-	uint8_t hw_seen;          /* board id last seen in VERSION */    /* relays last reported in the event log */
+	uint8_t relays_logged;    /* relays last reported in the event log */
+	uint8_t hw_seen;          /* board id last seen in VERSION */
 	uint64_t rx_foreign;      /* extended or remote frames on the MCU link */
 	char status_line[256];
+
+	struct batt batt;          /* the battery logic (batt.c) */
+	struct view view;          /* published state: what the interfaces read */
+	uint64_t view_ms;          /* last publication */
+	bool disconnect_req;       /* SetOp / bmsctl: keep the contactors open */
+	struct bmsd_modbus *mb;    /* bmsd_modbus.c */
+	struct bmsd_can *xc;       /* bmsd_can.c: CAN1 and CAN2 */
 };
 
 /* Log @fmt at @prio (journal) and append it to the event log as @code. */
@@ -87,6 +99,36 @@ const char *bmsd_fault_name(unsigned int bit);
  * when @quote (for JSON); "" when none. */
 void bmsd_fault_list(unsigned int f, char *buf, size_t n, const char *sep, bool quote);
 
+/* Drive the SBC GPIO line @which (enum bmsd_gpio), if it is configured. */
+void bmsd_gpio_set(struct bmsd *b, unsigned int which, int v);
+
+/* Requests from the control socket and from Modbus. @who names the source
+ * in the event log ("control socket", "Modbus-TCP 10.0.0.5"). Each returns
+ * 0, or a negative errno with a reason in @why (@n bytes) when refused. */
+int bmsd_reset_faults(struct bmsd *b, const char *who, char *why, size_t n);
+/* SetOp: @connect false keeps every contactor open until connect again. */
+int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char *why, size_t n);
+
+/* Fill b->view from the pack model, the link and the logic (publish.c). */
+void bmsd_publish(struct bmsd *b, uint64_t now_ms);
+/* The view's serial number, from /etc/machine-id; once at start. */
+void bmsd_identity(struct bmsd *b);
+
+/* The external interfaces, each in its own file, hooked into the loop:
+ * _apply after every config (re)load, to open, reopen when its section
+ * changed, or close; _publish after every bmsd_publish(); _tick every
+ * 10 ms; _close at exit. */
+void bmsd_modbus_apply(struct bmsd *b);
+void bmsd_modbus_publish(struct bmsd *b);
+void bmsd_modbus_close(struct bmsd *b);
+void bmsd_can_apply(struct bmsd *b);
+void bmsd_can_publish(struct bmsd *b);
+void bmsd_can_tick(struct bmsd *b, uint64_t now_ms);
+void bmsd_can_close(struct bmsd *b);
+/* The inverter's keep-alive on CAN1: 1 seen within its timeout, 0 lost,
+ * -1 not watched (no CAN1, or the watch is off). */
+int bmsd_can_peer_alive(const struct bmsd *b);
+
 /* Board profile name of the running config, or "none". */
 const char *bmsd_board_name(const struct cfg *c);
 
@@ -94,5 +136,11 @@ const char *bmsd_board_name(const struct cfg *c);
  * "status" / "status json" (and watch). */
 void status_line(const struct bmsd *b, char *buf, size_t n);
 int status_render(const struct bmsd *b, struct ctl_reply *r, bool json);
+/* "relays" / "relays json": each relay's role, command, drive, feedback. */
+int relays_render(const struct bmsd *b, struct ctl_reply *r, bool json);
+
+/* The pack current as the MCU presents it: the high-range sensor's when
+ * it selected it. False when not known. */
+bool bmsd_pack_current(const struct bp_current *c, int32_t *mA);
 
 #endif /* BMSD_H */

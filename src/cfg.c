@@ -748,6 +748,62 @@ static int conv_line(struct ctx *x, const struct cfg_key *k, const struct node *
 	return 0;
 }
 
+/* [[x, y], ...]: integers, x strictly increasing. */
+static int conv_curve(struct ctx *x, const struct cfg_key *k, const struct node *v,
+		      struct cfg_curve *field, const char *path)
+{
+	struct cfg_curve c = { .n = 0 };
+	char got[200];
+	int64_t lim[2][2] = { { k->min, k->max }, { (int64_t)k->fmin, (int64_t)k->fmax } };
+
+	if (v->kind != N_SEQ || v->first < 0)
+		return fail_at(x, v, path,
+			       "expected a list of 1 to %u points [x, y], x in %lld..%lld, "
+			       "e.g. [[0, 100], [10, 50]] (got %s)", CURVE_MAX, (long long)k->min,
+			       (long long)k->max, describe(v, got, sizeof(got)));
+	for (int pi = v->first; pi >= 0; pi = x->n[pi].next) {
+		const struct node *pt = &x->n[pi];
+		int64_t xy[2];
+		int vi = pt->kind == N_SEQ ? pt->first : -1;
+		unsigned int j;
+
+		if (c.n == CURVE_MAX)
+			return fail_at(x, pt, path, "too many points: at most %u", CURVE_MAX);
+		for (j = 0; j < 2 && vi >= 0; j++, vi = x->n[vi].next) {
+			const struct node *e = &x->n[vi];
+
+			if (e->kind != N_SCALAR || !e->plain || is_null(e) || parse_i64(e->s, &xy[j]))
+				return fail_at(x, e, path, "expected an integer %s (got %s)",
+					       j ? "y" : "x", describe(e, got, sizeof(got)));
+			if (xy[j] < lim[j][0] || xy[j] > lim[j][1])
+				return fail_at(x, e, path, "%s out of range %lld..%lld (got %s)",
+					       j ? "y" : "x", (long long)lim[j][0],
+					       (long long)lim[j][1], describe(e, got, sizeof(got)));
+		}
+		if (pt->kind == N_SEQ && (j != 2 || vi >= 0)) {
+			unsigned int nv = j;
+
+			for (; vi >= 0; vi = x->n[vi].next)
+				nv++;
+			return fail_at(x, pt, path,
+				       "expected a point [x, y] of two integers (got %u value%s)", nv,
+				       nv == 1 ? "" : "s");
+		}
+		if (pt->kind != N_SEQ)
+			return fail_at(x, pt, path, "expected a point [x, y] of two integers (got %s)",
+				       describe(pt, got, sizeof(got)));
+		if (c.n && xy[0] <= c.x[c.n - 1])
+			return fail_at(x, pt, path,
+				       "x must increase from point to point (%lld after %d)",
+				       (long long)xy[0], c.x[c.n - 1]);
+		c.x[c.n] = (int32_t)xy[0];
+		c.y[c.n] = (int32_t)xy[1];
+		c.n++;
+	}
+	*field = c;
+	return 0;
+}
+
 static int convert(struct ctx *x, const struct cfg_key *k, const struct node *v, char *field,
 		   const char *path)
 {
@@ -764,6 +820,8 @@ static int convert(struct ctx *x, const struct cfg_key *k, const struct node *v,
 		return conv_float(x, k, v, (double *)(void *)field, path);
 	case CFG_T_GPIO_LINE:
 		return conv_line(x, k, v, field, path);
+	case CFG_T_CURVE:
+		return conv_curve(x, k, v, (struct cfg_curve *)(void *)field, path);
 	case CFG_T_SECTION:
 		break;
 	}
@@ -790,10 +848,16 @@ static int apply_defaults(struct ctx *x, const struct cfg_key *rows, char *base)
 			}
 			if (k->type == CFG_T_GPIO_LINE)
 				line_of(field)->offset = -1;
+			if (k->type == CFG_T_CURVE) {
+				if (k->defcurve)
+					memcpy(field, k->defcurve, sizeof(*k->defcurve));
+				continue;
+			}
 			if (!k->def)
 				continue;
 			v.s = (char *)(uintptr_t)k->def;
 			v.len = strlen(k->def);
+			v.plain = v.len != 0; /* "" is an empty string, not null */
 			rc = convert(x, k, &v, field, k->name);
 			if (rc)
 				return rc;
@@ -1393,6 +1457,64 @@ static int check_gpio(struct ctx *x)
 	return 0;
 }
 
+/* Each section's own rules between its keys (cfg_key.xcheck). */
+static int check_sections(struct ctx *x, const struct cfg_key *rows, const char *base,
+			  uint32_t boff)
+{
+	for (const struct cfg_key *k = rows; k->name; k++) {
+		unsigned int n = k->count ? k->count : 1;
+
+		if (k->type != CFG_T_SECTION)
+			continue;
+		for (unsigned int i = 0; i < n; i++) {
+			const char *sec = base + k->off + (size_t)i * k->size;
+			uint32_t off = boff + k->off + i * k->size, at = 0;
+			char msg[400];
+			int rc;
+
+			if (k->chan && !profile_channel(x->p, (enum profile_ch_kind)k->chan, i))
+				continue;
+			if ((k->flags & CFG_K_OPTIONAL) && !*(const bool *)(const void *)sec)
+				continue;
+			rc = check_sections(x, k->sub, sec, off);
+			if (rc)
+				return rc;
+			if (k->xcheck && k->xcheck(sec, msg, sizeof(msg), &at))
+				return fail_off(x, off + at, "%s", msg);
+		}
+	}
+	return 0;
+}
+
+/* Two buses on one interface would mix their traffic. */
+static int check_buses(struct ctx *x)
+{
+	const struct cfg *c = &x->c;
+	const char *link = c->link.interface;
+
+	if (c->can1.enable && !strcmp(c->can1.interface, link))
+		return fail_off(x, COFF(can1.interface),
+				"can1 is on %s, the MCU link's interface: each bus needs its own",
+				link);
+	if (c->can2.enable && !strcmp(c->can2.interface, link))
+		return fail_off(x, COFF(can2.interface),
+				"can2 is on %s, the MCU link's interface: each bus needs its own",
+				link);
+	if (c->can2.enable && c->board == PROFILE_MAIN_2_1)
+		return fail_off(x, COFF(can2.enable),
+				"the %s board has one CAN bus (P14), which is can1; it has no CAN2",
+				x->p->name);
+	if (c->can1.temperature == CFG_CAN1_T_NTC2 && !profile_channel(x->p, PROFILE_CH_NTC, 1))
+		return fail_off(x, COFF(can1.temperature),
+				"the %s board has no second NTC input: choose cells-mean, "
+				"cells-max, cells-min or ntc1", x->p->name);
+	if (c->can1.enable && c->can2.enable && !strcmp(c->can1.interface, c->can2.interface))
+		return fail_off(x, COFF(can2.interface),
+				"can1 and can2 are both on %s: each bus needs its own",
+				c->can1.interface);
+	return 0;
+}
+
 static int validate(struct ctx *x)
 {
 	int rc;
@@ -1410,6 +1532,10 @@ static int validate(struct ctx *x)
 		rc = check_inputs(x);
 	if (!rc)
 		rc = check_gpio(x);
+	if (!rc)
+		rc = check_sections(x, cfg_schema, (const char *)&x->c, 0);
+	if (!rc)
+		rc = check_buses(x);
 	return rc;
 }
 

@@ -25,7 +25,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "curve.h"
 #include "profile.h"
+
+/* The sections of the battery logic and the external interfaces; each
+ * module owns its section's struct and its table of keys. */
+#include "cc_cfg.h"
+#include "extcan_cfg.h"
+#include "limits_cfg.h"
+#include "modbus_cfg.h"
+#include "prot_cfg.h"
+#include "soc_cfg.h"
 
 struct bp_config;
 
@@ -209,6 +219,15 @@ struct cfg {
 	struct cfg_gpio gpio;
 	struct cfg_control control;
 	struct cfg_event_log event_log;
+	struct cfg_protections protections;
+	struct cfg_contactors contactors;
+	struct cfg_soc soc;
+	struct cfg_limits limits;
+	struct cfg_balancing balancing;
+	struct cfg_heater heater;
+	struct cfg_modbus modbus;
+	struct cfg_can1 can1;
+	struct cfg_can2 can2;
 };
 
 struct cfg_error {
@@ -252,6 +271,8 @@ enum cfg_type {
 	CFG_T_ENUM,        /* one of names[], stored as an int */
 	CFG_T_FLOAT,       /* decimal number, stored as a double */
 	CFG_T_GPIO_LINE,   /* line name (string) or offset (integer): struct cfg_gpio_line */
+	CFG_T_CURVE,       /* [[x, y], ...]: struct cfg_curve; x in min..max, strictly
+			    * increasing, y in fmin..fmax, integers */
 };
 
 enum cfg_key_flag {
@@ -292,6 +313,13 @@ struct cfg_key {
 	bool (*needed)(const void *sec);
 	/* Extra check of a stored value; returns what is wrong, or NULL. */
 	const char *(*check)(const void *field);
+	/* SECTION: a rule between its keys, run once the whole file is read
+	 * (defaults applied). Returns 0, or 1 with @msg filled ("set_mV (3650)
+	 * must be above clear_mV (3700)") and *@off set to the offset in the
+	 * section of the key to blame. */
+	int (*xcheck)(const void *sec, char *msg, size_t n, uint32_t *off);
+	/* CURVE: the default curve (NULL: none, n = 0). */
+	const struct cfg_curve *defcurve;
 };
 
 /* The root table, ended by a row with a NULL name. */

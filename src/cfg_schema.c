@@ -10,35 +10,8 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "cfg_keys.h"
 
-#define OFF(st, m) ((uint16_t)offsetof(st, m))
-#define SZ(st, m) ((uint16_t)sizeof(((st *)0)->m))
-#define ESZ(st, m) ((uint16_t)sizeof(((st *)0)->m[0]))
-#define NELEM(st, m) ((uint8_t)(sizeof(((st *)0)->m) / sizeof(((st *)0)->m[0])))
-
-#define SECTION(st, m, keys, text)                                                      \
-	{ .name = #m, .type = CFG_T_SECTION, .off = OFF(st, m), .size = SZ(st, m),       \
-	  .sub = keys, .desc = text }
-/* name1..nameN, one per channel of @ch that the board has */
-#define CHANNELS(st, m, ch, keys, text)                                                  \
-	{ .name = #m, .type = CFG_T_SECTION, .off = OFF(st, m), .size = ESZ(st, m),      \
-	  .count = NELEM(st, m), .chan = ch, .sub = keys, .desc = text }
-#define UINT(st, m, lo, hi, u, d, text)                                                  \
-	{ .name = #m, .type = CFG_T_INT, .off = OFF(st, m), .size = SZ(st, m), .min = lo, \
-	  .max = hi, .unit = u, .def = d, .desc = text }
-#define SINT(st, m, lo, hi, u, d, text)                                                  \
-	{ .name = #m, .type = CFG_T_INT, .flags = CFG_K_SIGNED, .off = OFF(st, m),         \
-	  .size = SZ(st, m), .min = lo, .max = hi, .unit = u, .def = d, .desc = text }
-#define BOOL(st, m, d, text)                                                             \
-	{ .name = #m, .type = CFG_T_BOOL, .off = OFF(st, m), .size = SZ(st, m), .def = d, \
-	  .desc = text }
-#define STRING(st, m, fl, d, text)                                                       \
-	{ .name = #m, .type = CFG_T_STRING, .flags = fl, .off = OFF(st, m),                \
-	  .size = SZ(st, m), .max = SZ(st, m) - 1, .def = d, .desc = text }
-#define ENUM(st, m, fl, nm, d, text)                                                     \
-	{ .name = #m, .type = CFG_T_ENUM, .flags = fl, .off = OFF(st, m), .size = SZ(st, m), \
-	  .names = nm, .def = d, .desc = text }
-#define END { .name = NULL }
 
 /* ---- value names -------------------------------------------------------- */
 
@@ -449,6 +422,31 @@ const struct cfg_key cfg_schema[] = {
 	SECTION(ST, gpio, gpio_keys, "GPIO lines of the Linux controller; each is optional"),
 	SECTION(ST, control, control_keys, "the control socket"),
 	SECTION(ST, event_log, event_log_keys, "the persistent event log"),
+	{ .name = "protections", .type = CFG_T_SECTION, .off = OFF(ST, protections),
+	  .size = SZ(ST, protections), .sub = cfg_protections_keys,
+	  .xcheck = cfg_protections_xcheck,
+	  .desc = "the protections: thresholds, delays, latching, tier and action of each" },
+	{ .name = "contactors", .type = CFG_T_SECTION, .off = OFF(ST, contactors),
+	  .size = SZ(ST, contactors), .sub = cfg_contactors_keys,
+	  .xcheck = cfg_contactors_xcheck,
+	  .desc = "contactor and charge control: charge mode, precharge, feedback, soft stop" },
+	{ .name = "soc", .type = CFG_T_SECTION, .off = OFF(ST, soc), .size = SZ(ST, soc),
+	  .sub = cfg_soc_keys, .xcheck = cfg_soc_xcheck,
+	  .desc = "state of charge and health: capacity, OCV table, full-charge sync, "
+		  "persistence" },
+	{ .name = "limits", .type = CFG_T_SECTION, .off = OFF(ST, limits),
+	  .size = SZ(ST, limits), .sub = cfg_limits_keys, .xcheck = cfg_limits_xcheck,
+	  .desc = "charge and discharge current limits and charge and discharge voltage "
+		  "limits (CCL, DCL, CVL, DVL)" },
+	{ .name = "balancing", .type = CFG_T_SECTION, .off = OFF(ST, balancing),
+	  .size = SZ(ST, balancing), .sub = cfg_balancing_keys,
+	  .xcheck = cfg_balancing_xcheck, .desc = "cell balancing" },
+	{ .name = "heater", .type = CFG_T_SECTION, .off = OFF(ST, heater),
+	  .size = SZ(ST, heater), .sub = cfg_heater_keys, .xcheck = cfg_heater_xcheck,
+	  .desc = "the pack heater and the cold-charge block" },
+	SECTION(ST, modbus, cfg_modbus_keys, "the Modbus-RTU and Modbus-TCP servers"),
+	SECTION(ST, can1, cfg_can1_keys, "CAN1, the external bus of inverters and chargers"),
+	SECTION(ST, can2, cfg_can2_keys, "CAN2, the internal bus of displays and panels"),
 	END,
 };
 #undef ST
@@ -491,6 +489,8 @@ const char *cfg_key_type_name(const struct cfg_key *k)
 		return "number";
 	case CFG_T_GPIO_LINE:
 		return "string or integer";
+	case CFG_T_CURVE:
+		return "curve";
 	}
 	return "?";
 }
@@ -512,6 +512,11 @@ const char *cfg_key_range(const struct cfg_key *k, char *buf, size_t n)
 		break;
 	case CFG_T_FLOAT:
 		snprintf(buf, n, "%g..%g", k->fmin, k->fmax);
+		break;
+	case CFG_T_CURVE:
+		snprintf(buf, n, "1..%u points [x, y]; x in %lld..%lld, increasing; y in %lld..%lld",
+			 CURVE_MAX, (long long)k->min, (long long)k->max, (long long)k->fmin,
+			 (long long)k->fmax);
 		break;
 	case CFG_T_BOOL:
 		snprintf(buf, n, "true or false");

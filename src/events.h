@@ -28,8 +28,28 @@ enum ev_code {
 	EV_LINK_ERROR = 209,
 	/* operator actions, 3xx */
 	EV_FAULT_RESET = 300,
-	/* relays, 4xx */
+	EV_OPERATION = 301,     /* connect / disconnect request */
+	EV_SOC_SET = 302,       /* SOC set or reset by an operator */
+	/* relays and contactor sequences, 4xx */
 	EV_RELAYS = 400,
+	EV_CONTACTOR = 401,     /* precharge, soft stop, charge mode steps */
+	EV_CONTACTOR_FAULT = 402, /* feedback mismatch, weld, precharge failure */
+	/* protections, 5xx */
+	EV_PROT_SET = 500,
+	EV_PROT_CLEAR = 501,
+	EV_PROT_LATCHED = 502,
+	EV_PROT_RESET = 503,
+	/* state of charge and health, 6xx */
+	EV_SOC_SYNC = 600,      /* full-charge sync to 100 % */
+	EV_SOC_OCV = 601,       /* correction from the OCV table */
+	EV_SOC_RESTORED = 602,  /* persisted SOC restored at start */
+	EV_SOH = 603,           /* capacity measured, SOH updated */
+	EV_STATE_FILE = 604,    /* the persisted state could not be read or written */
+	/* external interfaces, 7xx */
+	EV_MODBUS_WRITE = 700,  /* an accepted control write */
+	EV_MODBUS_ERROR = 701,  /* a server could not open or failed */
+	EV_CAN_ERROR = 710,     /* CAN1 / CAN2 open failure, bus-off, recovery */
+	EV_CAN_PEER = 711,      /* inverter keep-alive lost or back */
 };
 
 #endif /* EVENTS_H */

@@ -45,7 +45,7 @@ static unsigned int popcount(unsigned int v)
 
 /* The current the MCU presents as the pack's: the high-range sensor when
  * it selected it. */
-static bool pack_current(const struct bp_current *c, int32_t *mA)
+bool bmsd_pack_current(const struct bp_current *c, int32_t *mA)
 {
 	int32_t v;
 
@@ -80,7 +80,7 @@ void status_line(const struct bmsd *b, char *buf, size_t n)
 	if (s && s->cells_valid && len > 0 && (size_t)len < n) {
 		len += snprintf(buf + len, n - (size_t)len, "; %.2f V, cells %u..%u mV",
 				s->pack_mV / 1000.0, s->cell_min_mV, s->cell_max_mV);
-		if (pack_current(pmodel_current(&b->pm), &mA) && len > 0 && (size_t)len < n)
+		if (bmsd_pack_current(pmodel_current(&b->pm), &mA) && len > 0 && (size_t)len < n)
 			snprintf(buf + len, n - (size_t)len, ", %+.1f A", mA / 1000.0);
 	}
 }
@@ -105,6 +105,93 @@ static const char *chan_name(const struct profile *p, enum profile_ch_kind k, un
 	const struct profile_channel *ch = profile_channel(p, k, i);
 
 	return ch && ch->alias ? ch->alias : ch && ch->key ? ch->key : "?";
+}
+
+/* The protections in force of @mask as "a, b" (or JSON strings). */
+static void prot_list(struct ctl_reply *r, uint32_t mask, bool json)
+{
+	bool first = true;
+
+	for (unsigned int i = 0; i < PROT_COUNT; i++) {
+		if (!(mask & (1u << i)))
+			continue;
+		ctl_printf(r, json ? "%s\"%s\"" : "%s%s", first ? "" : json ? "," : ", ",
+			   prot_key((enum prot_id)i));
+		first = false;
+	}
+	if (first && !json)
+		ctl_printf(r, "none");
+}
+
+static void battery_text(const struct bmsd *b, struct ctl_reply *r)
+{
+	const struct view *v = &b->view;
+	const struct batt *t = &b->batt;
+
+	if (!t->on)
+		return;
+	ctl_printf(r, "battery:  %s", view_state_name(v->state));
+	if (v->soc_valid)
+		ctl_printf(r, ", SOC %.1f %%", v->soc_dpct / 10.0);
+	else
+		ctl_printf(r, ", SOC unknown");
+	ctl_printf(r, ", SOH %.1f %%, %u of %u mAh%s%s%s\n", v->soh_dpct / 10.0,
+		   v->remaining_mAh, v->capacity_meas_mAh ? v->capacity_meas_mAh : v->capacity_mAh,
+		   v->full ? ", full" : "", v->heater_on ? ", heating" : "",
+		   v->soft_stop ? ", soft stop" : "");
+	ctl_printf(r, "limits:   charge %.1f A up to %.2f V, discharge %.1f A down to %.2f V%s%s\n",
+		   v->ccl_mA / 1000.0, v->cvl_mV / 1000.0, v->dcl_mA / 1000.0, v->dvl_mV / 1000.0,
+		   v->charge_allowed ? "" : ", charging not allowed",
+		   v->discharge_allowed ? "" : ", discharging not allowed");
+	ctl_printf(r, "protect:  critical: ");
+	prot_list(r, v->criticals, false);
+	ctl_printf(r, "; alarm: ");
+	prot_list(r, v->alarms, false);
+	ctl_printf(r, "; warning: ");
+	prot_list(r, v->warnings, false);
+	if (v->latched) {
+		ctl_printf(r, "; held until reset: ");
+		prot_list(r, v->latched, false);
+	}
+	ctl_printf(r, "\nbalance:  %u cells bleeding\n", t->bleeding);
+}
+
+static void battery_json(const struct bmsd *b, struct ctl_reply *r)
+{
+	const struct view *v = &b->view;
+	const struct view_counters *k = &v->counters;
+	const struct batt *t = &b->batt;
+
+	if (!t->on)
+		return;
+	ctl_printf(r, ",\"battery\":{\"state\":\"%s\",\"soc_dpct\":", view_state_name(v->state));
+	if (v->soc_valid)
+		ctl_printf(r, "%u", v->soc_dpct);
+	else
+		ctl_printf(r, "null");
+	ctl_printf(r, ",\"soh_dpct\":%u,\"capacity_mAh\":%u,\"capacity_meas_mAh\":%u,"
+		      "\"remaining_mAh\":%u,\"ccl_mA\":%u,\"dcl_mA\":%u,\"cvl_mV\":%u,"
+		      "\"dvl_mV\":%u,\"charge_allowed\":%s,\"discharge_allowed\":%s,"
+		      "\"soft_stop\":%s,\"full\":%s,\"heater\":%s,\"balancing_cells\":%u,"
+		      "\"reactions\":%u,\"critical\":[",
+		   v->soh_dpct, v->capacity_mAh, v->capacity_meas_mAh, v->remaining_mAh, v->ccl_mA,
+		   v->dcl_mA, v->cvl_mV, v->dvl_mV, v->charge_allowed ? "true" : "false",
+		   v->discharge_allowed ? "true" : "false", v->soft_stop ? "true" : "false",
+		   v->full ? "true" : "false", v->heater_on ? "true" : "false", t->bleeding,
+		   t->nreactions);
+	prot_list(r, v->criticals, true);
+	ctl_printf(r, "],\"alarm\":[");
+	prot_list(r, v->alarms, true);
+	ctl_printf(r, "],\"warning\":[");
+	prot_list(r, v->warnings, true);
+	ctl_printf(r, "],\"latched\":[");
+	prot_list(r, v->latched, true);
+	ctl_printf(r, "],\"counters\":{\"full_cycles_dcyc\":%u,\"charge_in_mAh\":%" PRIu64
+		      ",\"charge_out_mAh\":%" PRIu64 ",\"energy_in_Wh\":%" PRIu64
+		      ",\"energy_out_Wh\":%" PRIu64 ",\"contactor_cycles\":[%u,%u,%u,%u]}}",
+		   k->full_cycles_dcyc, k->charge_in_mAh, k->charge_out_mAh, k->energy_in_Wh,
+		   k->energy_out_Wh, k->contactor_cycles[0], k->contactor_cycles[1],
+		   k->contactor_cycles[2], k->contactor_cycles[3]);
 }
 
 static int render_text(const struct bmsd *b, struct ctl_reply *r)
@@ -155,7 +242,7 @@ static int render_text(const struct bmsd *b, struct ctl_reply *r)
 	s = pmodel_summary(pm);
 	if (s && s->cells_valid) {
 		ctl_printf(r, "pack:     %.3f V", s->pack_mV / 1000.0);
-		if (pack_current(pmodel_current(pm), &mA))
+		if (bmsd_pack_current(pmodel_current(pm), &mA))
 			ctl_printf(r, ", %+.3f A", mA / 1000.0);
 		ctl_printf(r, ", boards %u online of %u, snapshot %" PRIu64 " ms old\n",
 			   s->boards_online, c->pack.boards, now - s->at_ms);
@@ -175,6 +262,7 @@ static int render_text(const struct bmsd *b, struct ctl_reply *r)
 		ctl_printf(r, "pack:     no complete snapshot%s\n",
 			   pmodel_gen(pm) ? " since the link returned" : " yet");
 	}
+	battery_text(b, r);
 
 	link_get_outputs(&b->link, &rcmd, &dcmd);
 	io = pmodel_io(pm);
@@ -284,7 +372,7 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 
 	s = pmodel_summary(pm);
 	ctl_printf(r, ",\"pack\":{\"snapshots\":%" PRIu64, pmodel_gen(pm));
-	if (pack_current(pmodel_current(pm), &mA))
+	if (bmsd_pack_current(pmodel_current(pm), &mA))
 		ctl_printf(r, ",\"current_mA\":%" PRId32, mA);
 	if (s) {
 		ctl_printf(r, ",\"voltage_mV\":%u,\"snapshot_age_ms\":%" PRIu64
@@ -309,6 +397,7 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 		}
 	}
 	ctl_printf(r, "}");
+	battery_json(b, r);
 
 	link_get_outputs(&b->link, &rcmd, &dcmd);
 	ctl_printf(r, ",\"relays\":[");
@@ -339,4 +428,89 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 int status_render(const struct bmsd *b, struct ctl_reply *r, bool json)
 {
 	return json ? render_json(b, r) : render_text(b, r);
+}
+
+/* The feedback input of relay @i: its DI index, or -1. */
+static int feedback_of(const struct cfg *c, unsigned int i)
+{
+	for (unsigned int d = 0; d < CFG_INPUTS; d++)
+		if (c->inputs.in[d].role == (enum cfg_input_role)(CFG_IN_FEEDBACK_RELAY1 + i))
+			return (int)d;
+	return -1;
+}
+
+int relays_render(const struct bmsd *b, struct ctl_reply *r, bool json)
+{
+	const struct cfg *c = b->cfg;
+	const struct bp_io *io = pmodel_io(&b->pm);
+	const struct profile *p;
+	uint8_t rcmd = 0, dcmd = 0;
+
+	if (!c)
+		return ctl_error(r, "bmsd is unconfigured: %s",
+				 b->cfg_err_set ? b->cfg_err.msg : "no configuration");
+	p = cfg_profile(c);
+	link_get_outputs(&b->link, &rcmd, &dcmd);
+	if (json)
+		ctl_printf(r, "{\"relays\":[");
+	for (unsigned int i = 0; i < CFG_RELAYS; i++) {
+		int fb = feedback_of(c, i);
+		const char *drv = !io ? "unknown" : (io->relay_out >> i) & 1u ? "closed" : "open";
+		const char *fbs = fb < 0 || !io ? (fb < 0 ? "none" : "unknown")
+				  : (((io->di >> fb) & 1u) != c->inputs.in[fb].invert) ? "closed"
+											 : "open";
+
+		if (json)
+			ctl_printf(r, "%s{\"relay\":%u,\"connector\":\"%s\",\"role\":\"%s\","
+				   "\"command\":\"%s\",\"driven\":\"%s\",\"feedback\":\"%s\","
+				   "\"closings\":%" PRIu32 "}", i ? "," : "", i + 1u, relay_conn(p, i),
+				   cfg_relay_role_name(c->relays.relay[i].role),
+				   rcmd & (1u << i) ? "closed" : "open", drv, fbs,
+				   b->view.counters.contactor_cycles[i]);
+		else
+			ctl_printf(r, "relay%u %-4s %-15s command %-6s driven %-7s feedback %-7s "
+				   "closings %" PRIu32 "\n", i + 1u, relay_conn(p, i),
+				   cfg_relay_role_name(c->relays.relay[i].role),
+				   rcmd & (1u << i) ? "closed" : "open", drv, fbs,
+				   b->view.counters.contactor_cycles[i]);
+	}
+	if (json)
+		ctl_printf(r, "],\"inputs\":[");
+	for (unsigned int i = 0; i < CFG_INPUTS; i++) {
+		const char *lv = !io ? "unknown"
+				 : (((io->di >> i) & 1u) != c->inputs.in[i].invert) ? "active"
+										     : "inactive";
+
+		if (json)
+			ctl_printf(r, "%s{\"input\":%u,\"connector\":\"%s\",\"role\":\"%s\","
+				   "\"invert\":%s,\"level\":\"%s\"}", i ? "," : "", i + 1u,
+				   chan_name(p, PROFILE_CH_INPUT, i),
+				   cfg_input_role_name(c->inputs.in[i].role),
+				   c->inputs.in[i].invert ? "true" : "false", lv);
+		else
+			ctl_printf(r, "input%u %-8s %-18s %s%s\n", i + 1u,
+				   chan_name(p, PROFILE_CH_INPUT, i),
+				   cfg_input_role_name(c->inputs.in[i].role), lv,
+				   c->inputs.in[i].invert ? " (inverted)" : "");
+	}
+	if (json)
+		ctl_printf(r, "],\"outputs\":[");
+	for (unsigned int i = 0; i < CFG_OUTPUTS; i++) {
+		const char *on = dcmd & (1u << i) ? "on" : "off";
+
+		if (json)
+			ctl_printf(r, "%s{\"output\":%u,\"connector\":\"%s\",\"role\":\"%s\","
+				   "\"invert\":%s,\"level\":\"%s\"}", i ? "," : "", i + 1u,
+				   chan_name(p, PROFILE_CH_OUTPUT, i),
+				   cfg_output_role_name(c->outputs.out[i].role),
+				   c->outputs.out[i].invert ? "true" : "false", on);
+		else
+			ctl_printf(r, "output%u %-7s %-18s %s%s\n", i + 1u,
+				   chan_name(p, PROFILE_CH_OUTPUT, i),
+				   cfg_output_role_name(c->outputs.out[i].role), on,
+				   c->outputs.out[i].invert ? " (inverted)" : "");
+	}
+	if (json)
+		ctl_printf(r, "]}\n");
+	return 0;
 }

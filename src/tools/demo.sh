@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # make demo: bmsd runs the pack of bms-sim over slcan on a pty pair, with
-# etc/bmsd-demo.yaml, and bmsctl watch shows it live. Headless (until
+# etc/bmsd-demo.yaml, and bmsctl watch shows it live. It also serves its
+# external interfaces: Modbus-TCP on 127.0.0.1:1502, Modbus-RTU, CAN1 (pylon)
+# and CAN2, each on the peer end of a pty pair. Headless (until
 # SIGINT/SIGTERM) when stdin is not a terminal. Endpoints live in DEMO_DIR.
 set -u
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -16,6 +18,7 @@ stop() {
 	# bmsd first: it commands the contactors open as it stops
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 	rm -f "$DEMO_DIR/bridge" "$DEMO_DIR/bridge-peer" "$DEMO_DIR/bms-sim.sock"
+	for e in modbus-rtu can1 can2; do rm -f "$DEMO_DIR/$e" "$DEMO_DIR/$e.bmsd"; done
 	echo "demo: stopped; the event log stays in $DEMO_DIR/state"
 	exit 0
 }
@@ -30,8 +33,40 @@ wait_for() {
 	return 1
 }
 
-sed "s#/tmp/bmsd-demo#$DEMO_DIR#g" "$TOP/etc/bmsd-demo.yaml" >"$DEMO_DIR/bmsd.yaml"
+# the interfaces are the demo's own: every test copies etc/bmsd-demo.yaml
+{
+	sed "s#/tmp/bmsd-demo#$DEMO_DIR#g" "$TOP/etc/bmsd-demo.yaml"
+	cat <<YAML
+
+modbus:
+  rtu:
+    port: $DEMO_DIR/modbus-rtu.bmsd
+    baud_bps: 9600
+    address: 32
+  tcp:
+    enable: true
+    address: 127.0.0.1
+    port: 1502
+
+can1:
+  enable: true
+  interface: slcan:$DEMO_DIR/can1.bmsd
+  profile: pylon
+
+can2:
+  enable: true
+  interface: slcan:$DEMO_DIR/can2.bmsd
+YAML
+} >"$DEMO_DIR/bmsd.yaml"
 "$B/bin/bmsd" --check-config "$DEMO_DIR/bmsd.yaml" || exit 1
+
+# bmsd on NAME.bmsd, the integrator's tools on NAME
+for e in modbus-rtu can1 can2; do
+	socat pty,raw,echo=0,link="$DEMO_DIR/$e.bmsd" pty,raw,echo=0,link="$DEMO_DIR/$e" \
+		2>>"$DEMO_DIR/socat.log" &
+	pids=($! "${pids[@]}")
+	wait_for "$DEMO_DIR/$e.bmsd" && wait_for "$DEMO_DIR/$e" || exit 1
+done
 
 socat pty,raw,echo=0,link="$DEMO_DIR/bridge" pty,raw,echo=0,link="$DEMO_DIR/bridge-peer" \
 	2>"$DEMO_DIR/socat.log" &
@@ -60,6 +95,12 @@ demo: endpoints in $DEMO_DIR:
   bms-sim.sock   simulator commands, e.g. a cell over its limit:
                  echo 'cell 1 3 3900' | socat - UNIX-CONNECT:$DEMO_DIR/bms-sim.sock
   bms-sim.log    the simulator's log
+  Modbus-TCP     127.0.0.1:1502, unit 32:
+                 mbpoll -m tcp -p 1502 -a 32 -t 4 -r 40001 -c 70 -1 127.0.0.1
+  modbus-rtu     Modbus-RTU, 9600 8N1, unit 32:
+                 mbpoll -m rtu -a 32 -b 9600 -P none -t 4 -r 40001 -c 70 -1 $DEMO_DIR/modbus-rtu
+  can1           CAN1, pylon profile, slcan (python-can: interface='slcan', channel=...)
+  can2           CAN2, the pack-summary feed, slcan
 TXT
 
 if [ -t 0 ]; then

@@ -101,10 +101,16 @@ bmsd_config() {
 }
 
 # sim_start NAME [ARGS...]: a pty pair $T/NAME/bridge <-> $T/NAME/bridge-peer
-# and bms-sim on the peer end, shaped like the demo config's pack; sets SIM
+# and bms-sim on the peer end, shaped like the demo config's pack and wired
+# like it (DI 1 and 2 read the contacts of relays 1 and 3, unless ARGS wire
+# feedback themselves); sets SIM
 sim_start() {
 	local n=$1
 	shift
+	case " $* " in
+	*" --feedback "*) ;;
+	*) set -- --feedback 1=1 --feedback 2=3 "$@" ;;
+	esac
 	mkdir -p "$T/$n"
 	socat pty,raw,echo=0,link="$T/$n/bridge" pty,raw,echo=0,link="$T/$n/bridge-peer" \
 		2>"$T/$n/socat.log" &

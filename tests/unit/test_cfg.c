@@ -854,8 +854,9 @@ static void audit_key(const struct cfg_key *k, const char *path, unsigned int de
 			bad(a, path, "min above max");
 		if (k->min < lo || k->max > hi)
 			bad(a, path, "the range does not fit the field");
+		/* counts and identifiers are not quantities */
 		if (!k->unit && strcmp(n, "boards") && strcmp(n, "cells_per_board") &&
-		    strcmp(n, "temps_per_board"))
+		    strcmp(n, "temps_per_board") && strcmp(n, "address") && strcmp(n, "port"))
 			bad(a, path, "a quantity without a unit in its name");
 		if (k->def) {
 			long long d = strtoll(k->def, NULL, 10);

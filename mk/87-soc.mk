@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# soc: SOC, SOH and the lifetime counters (pure), and the persisted state
+# file with its saver thread. bmsd links $(LIBS_STATE) for the saver.
+LOGIC_SRCS += src/soc.c src/state.c
+LIBS_STATE := -lpthread
+
+UNIT_TESTS += test_soc
+test_soc_SRCS := tests/unit/test_soc.c src/soc.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
+test_soc_LIBS := $(LIBS_YAML)
+
+UNIT_TESTS += test_state
+test_state_SRCS := tests/unit/test_state.c src/state.c mcu-bridge/proto/crc.c
+test_state_LIBS := $(LIBS_STATE)

@@ -1,0 +1,59 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Modbus-RTU and Modbus-TCP servers (libmodbus) with the SunSpec map.
+#   mbmap: the register map and the protocol rules (pure)
+#   mbsrv: the RTU and TCP servers on the event loop
+#   bmsd_modbus.c: the hooks that tie them to bmsd
+MODBUS_SRCS := src/mbmap.c src/mbsrv.c src/bmsd_modbus.c
+LIBS_MODBUS := $(shell $(PKG_CONFIG) --libs libmodbus)
+MODBUS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmodbus)
+CPPFLAGS += $(MODBUS_CFLAGS)
+
+UNIT_TESTS += test_mbmap
+test_mbmap_SRCS := tests/unit/test_mbmap.c src/mbmap.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
+test_mbmap_LIBS := $(LIBS_YAML)
+
+# mbmapdoc: docs/modbus-map.md from the point tables
+PROGRAMS += mbmapdoc
+mbmapdoc_SRCS := src/tools/mbmapdoc.c src/mbmap.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+	mcu-bridge/proto/crc.c
+mbmapdoc_LIBS := $(LIBS_YAML)
+
+# The committed map is generated: make docs/modbus-map.md after a change of
+# the tables (tests/integration/modbus_doc.sh fails while they differ).
+docs/modbus-map.md: $(B)/bin/mbmapdoc
+	$(call say,GEN,$@)
+	$(Q)$(B)/bin/mbmapdoc >$@.tmp
+	$(Q)mv $@.tmp $@
+
+INTEGRATION += tests/integration/modbus_doc.sh tests/integration/modbus_tcp.sh \
+	tests/integration/modbus_rtu.sh tests/integration/modbus_write.sh
+
+# libFuzzer over the request handler, the RTU framing and the MBAP header:
+# make fuzz-modbus [FUZZ_SECONDS=n]
+FUZZ_MODBUS_FLAGS := -std=c11 -g -O1 $(WARN) $(WERROR) \
+	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_TARGETS += fuzz-modbus
+.PHONY: fuzz-modbus
+
+$(B)/fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c src/mbmap.c src/mbmap.h src/view.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_MODBUS_FLAGS) -o $@ $(filter %.c,$^)
+
+# run on a copy so the committed corpus stays as it is
+fuzz-modbus: $(B)/fuzz/fuzz_modbus
+	@d=$$(mktemp -d) && cp tests/fuzz/corpus-modbus/* "$$d"/ && \
+	$(B)/fuzz/fuzz_modbus -max_total_time=$(FUZZ_SECONDS) -max_len=1024 -print_final_stats=1 \
+		-artifact_prefix=$(B)/fuzz/fuzz_modbus- "$$d"; \
+	rc=$$?; rm -rf "$$d"; exit $$rc
+
+# Benchmarks: Modbus-TCP reads per second beside a bare libmodbus server, and
+# the RTU turnaround on a pty (bench/modbus.sh), run by make bench.
+PROGRAMS += bench_modbus
+bench_modbus_SRCS := bench/bench_modbus.c src/mbmap.c
+bench_modbus_LIBS = $(LIBS_MODBUS) -lpthread
+
+bench: bench-modbus
+.PHONY: bench-modbus
+bench-modbus: all
+	@bash bench/modbus.sh

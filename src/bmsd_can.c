@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * CAN1 and CAN2 in the daemon's loop. Frames are encoded by extcan and can2
+ * when due, from the view of that moment; nothing is queued here, so a bus
+ * that comes back after an error or a bus-off carries current values only.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "bmsd_can.h"
+#include "can2.h"
+#include "events.h"
+#include "extcan.h"
+#include "log.h"
+
+#define RETRY_MS 1000u     /* a bus that cannot be opened is tried again */
+#define FULL_MS 1000u      /* queue full this long: drop what is queued, reopen */
+#define RX_BURST 64        /* frames read per wake-up */
+#define TX_BURST 4         /* frames sent per bus per 10 ms tick */
+
+enum { BUS1 = 0, BUS2, NBUS };
+
+struct bus {
+	const char *name;            /* "CAN1", "CAN2" */
+	struct bmsd_can *xc;
+	bool enabled;
+	char uri[CFG_CAN_IFACE_MAX];
+	uint32_t bitrate;
+	struct canio *io;
+	struct canio_filter filt;
+	enum canio_state state;
+	uint64_t retry_ms;           /* next open attempt while closed */
+	uint64_t full_since_ms;      /* first refused send since the last success */
+	bool full_logged;
+	int last_err;                /* last open or I/O error, 0 none */
+	struct canio_stats total;    /* of the openings before this one */
+	uint64_t send_errors, skipped, opens, open_failures;
+};
+
+struct bmsd_can {
+	struct bmsd *b;
+	bool applied;
+	struct cfg_can1 c1;
+	struct cfg_can2 c2;
+	struct bus bus[NBUS];
+	struct extcan x1;
+	struct extcan_ka ka;
+	struct can2 x2;
+};
+
+/* ---- buses ------------------------------------------------------------------ */
+
+static void add_stats(struct canio_stats *t, const struct canio_stats *s)
+{
+	t->rx_frames += s->rx_frames;
+	t->tx_frames += s->tx_frames;
+	t->rx_dropped += s->rx_dropped;
+	t->tx_dropped += s->tx_dropped;
+	t->rx_malformed += s->rx_malformed;
+	t->bus_errors += s->bus_errors;
+	t->bus_off += s->bus_off;
+	t->restarts += s->restarts;
+}
+
+static void bus_close(struct bus *bus)
+{
+	struct bmsd *b = bus->xc->b;
+
+	if (!bus->io)
+		return;
+	add_stats(&bus->total, canio_stats(bus->io));
+	loop_del_fd(b->loop, canio_fd(bus->io));
+	canio_close(bus->io);
+	bus->io = NULL;
+}
+
+/* An I/O failure: close, count, tell once, try again later. */
+static void bus_fail(struct bus *bus, int err, uint64_t now_ms, const char *what)
+{
+	struct bmsd *b = bus->xc->b;
+
+	bus_close(bus);
+	bus->retry_ms = now_ms + RETRY_MS;
+	if (err != bus->last_err)
+		bmsd_event(b, EV_CAN_ERROR, LOG_ERR, "%s %s: %s: %s; retrying every %u ms",
+			   bus->name, bus->uri, what, strerror(-err), RETRY_MS);
+	bus->last_err = err;
+}
+
+static void bus_rx(struct bus *bus, const struct canio_frame *f, uint64_t now_ms)
+{
+	struct bmsd_can *xc = bus->xc;
+
+	if (bus != &xc->bus[BUS1])
+		return;
+	if (extcan_ka_rx(&xc->ka, f, now_ms) == EXTCAN_KA_BACK)
+		bmsd_event(xc->b, EV_CAN_PEER, LOG_NOTICE,
+			   "CAN1: the inverter's keep-alive 0x%03X is back", EXTCAN_KEEPALIVE_ID);
+}
+
+static void on_bus(int fd, uint32_t events, void *arg)
+{
+	struct bus *bus = arg;
+	uint64_t now = loop_now_ms();
+	int rc = 0;
+
+	(void)fd;
+	for (int i = 0; i < RX_BURST && bus->io; i++) {
+		struct canio_frame f;
+
+		rc = canio_recv(bus->io, &f);
+		if (rc <= 0)
+			break;
+		bus_rx(bus, &f, now);
+	}
+	if (!bus->io)
+		return;
+	if (rc < 0)
+		bus_fail(bus, rc, now, "receive");
+	else if (rc == 0 && (events & (EPOLLHUP | EPOLLERR)))
+		/* a tty whose other end went away: reading would spin */
+		bus_fail(bus, -EPIPE, now, "hung up");
+}
+
+static void bus_open(struct bus *bus, uint64_t now_ms)
+{
+	struct bmsd *b = bus->xc->b;
+	struct canio *io;
+	int rc;
+
+	rc = canio_open(bus->uri, bus->bitrate, &io);
+	if (rc == 0) {
+		(void)canio_set_filters(io, &bus->filt, 1);
+		rc = loop_add_fd(b->loop, canio_fd(io), EPOLLIN, on_bus, bus);
+		if (rc < 0)
+			canio_close(io);
+	}
+	if (rc < 0) {
+		bus->open_failures++;
+		bus->retry_ms = now_ms + RETRY_MS;
+		if (rc != bus->last_err)
+			bmsd_event(b, EV_CAN_ERROR, LOG_ERR,
+				   "%s %s: cannot open: %s; retrying every %u ms", bus->name,
+				   bus->uri, strerror(-rc), RETRY_MS);
+		bus->last_err = rc;
+		return;
+	}
+	bus->io = io;
+	bus->state = canio_state(io);
+	bus->full_since_ms = 0;
+	/* a reopening after a full queue goes unsaid: it may repeat every
+	 * second for as long as nobody reads */
+	if (bus->last_err)
+		bmsd_event(b, EV_CAN_ERROR, LOG_NOTICE, "%s %s open again", bus->name, bus->uri);
+	else if (!bus->opens)
+		log_info("%s open on %s (%s)", bus->name, bus->uri, canio_backend(io));
+	bus->opens++;
+	bus->last_err = 0;
+}
+
+/* Close @bus and set it up for @enable, @uri and @bitrate, its counters
+ * from zero; it opens at the next tick. */
+static void bus_setup(struct bus *bus, bool enable, const char *uri, uint32_t bitrate,
+		      uint32_t filt_id)
+{
+	const char *name = bus->name;
+	struct bmsd_can *xc = bus->xc;
+
+	bus_close(bus);
+	memset(bus, 0, sizeof(*bus));
+	bus->name = name;
+	bus->xc = xc;
+	bus->enabled = enable;
+	snprintf(bus->uri, sizeof(bus->uri), "%s", uri);
+	bus->bitrate = bitrate;
+	bus->filt.id = filt_id;
+	bus->filt.mask = 0x7FFu;
+}
+
+static int bus_next(struct bmsd_can *xc, unsigned int i, uint64_t now, struct canio_frame *f)
+{
+	if (i == BUS1)
+		return extcan_next(&xc->x1, &xc->b->view, now, f);
+	return can2_next(&xc->x2, &xc->b->view, now, f);
+}
+
+static struct extcan_sched *bus_sched(struct bmsd_can *xc, unsigned int i)
+{
+	return i == BUS1 ? &xc->x1.sched : &xc->x2.sched;
+}
+
+static const char *state_name(enum canio_state s)
+{
+	switch (s) {
+	case CANIO_UP:
+		return "up";
+	case CANIO_ERROR_PASSIVE:
+		return "error-passive";
+	case CANIO_BUS_OFF:
+		return "bus-off";
+	}
+	return "?";
+}
+
+static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
+{
+	struct bus *bus = &xc->bus[i];
+	struct bmsd *b = xc->b;
+	enum canio_state st;
+	struct canio_frame f;
+
+	if (!bus->enabled)
+		return;
+	if (!bus->io) {
+		if (now < bus->retry_ms)
+			return;
+		bus_open(bus, now);
+		if (!bus->io)
+			return;
+	}
+	st = canio_state(bus->io);
+	if (st != bus->state) {
+		bmsd_event(b, EV_CAN_ERROR, st == CANIO_UP ? LOG_NOTICE : LOG_WARNING,
+			   "%s %s: bus %s (was %s)", bus->name, bus->uri, state_name(st),
+			   state_name(bus->state));
+		bus->state = st;
+	}
+	if (st == CANIO_BUS_OFF) {
+		/* nothing waits for the bus to come back: old values never go out */
+		bus->skipped += extcan_sched_skip(bus_sched(xc, i), now);
+		return;
+	}
+	if (!b->view.gen)
+		return;
+	for (int n = 0; n < TX_BURST && bus_next(xc, i, now, &f) == 1; n++) {
+		int rc = canio_send(bus->io, &f);
+
+		if (rc == 0) {
+			bus->full_since_ms = 0;
+			bus->full_logged = false;
+			continue;
+		}
+		if (rc == -EAGAIN || rc == -ENOBUFS) {
+			/* counted by canio as tx_dropped; the frame is gone, the
+			 * next one of its kind is encoded afresh */
+			if (!bus->full_since_ms)
+				bus->full_since_ms = now ? now : 1u;
+			break;
+		}
+		bus->send_errors++;
+		bus_fail(bus, rc, now, "send");
+		return;
+	}
+	if (bus->full_since_ms && now - bus->full_since_ms >= FULL_MS) {
+		/* whatever sits in the queue is old by now: drop it with the
+		 * link, so that a peer that comes back reads current values */
+		if (!bus->full_logged)
+			bmsd_event(b, EV_CAN_ERROR, LOG_WARNING,
+				   "%s %s: transmit queue full for %u ms (no peer reading?); "
+				   "dropping what is queued", bus->name, bus->uri, FULL_MS);
+		bus->full_logged = true;
+		bus_close(bus);
+		bus->full_since_ms = 0;
+		bus->retry_ms = now;
+	}
+}
+
+/* ---- the control command ---------------------------------------------------- */
+
+static int cmd_can_stats(struct ctl_reply *r, int argc, char **argv, void *arg)
+{
+	const struct bmsd *b = arg;
+	bool json = argc == 2 && !strcmp(argv[1], "json");
+
+	if (argc > 2 || (argc == 2 && !json))
+		return ctl_error(r, "usage: %s [json]", argv[0]);
+	return bmsd_can_stats(b, r, json);
+}
+
+/* ---- hooks ------------------------------------------------------------------ */
+
+void bmsd_can_apply(struct bmsd *b)
+{
+	struct bmsd_can *xc = b->xc;
+	const struct cfg *c = b->cfg;
+	uint64_t now = loop_now_ms();
+
+	if (b->ctl)
+		/* idempotent: -EEXIST when already there */
+		(void)ctl_register(b->ctl, BMSD_CAN_STATS_CMD, cmd_can_stats, b);
+	if (!c)
+		return;
+	if (!xc) {
+		xc = calloc(1, sizeof(*xc));
+		if (!xc) {
+			bmsd_event(b, EV_CAN_ERROR, LOG_ERR, "CAN1/CAN2: out of memory");
+			return;
+		}
+		xc->b = b;
+		xc->bus[BUS1].name = "CAN1";
+		xc->bus[BUS2].name = "CAN2";
+		xc->bus[BUS1].xc = xc->bus[BUS2].xc = xc;
+		b->xc = xc;
+	}
+	if (!xc->applied || memcmp(&xc->c1, &c->can1, sizeof(c->can1))) {
+		xc->c1 = c->can1;
+		bus_setup(&xc->bus[BUS1], c->can1.enable, c->can1.interface, c->can1.bitrate_bps,
+			  EXTCAN_KEEPALIVE_ID);
+		extcan_init(&xc->x1, &c->can1, now);
+		extcan_ka_init(&xc->ka, c->can1.enable && c->can1.keepalive_watch,
+			       c->can1.keepalive_timeout_ms, now);
+	}
+	if (!xc->applied || memcmp(&xc->c2, &c->can2, sizeof(c->can2))) {
+		xc->c2 = c->can2;
+		/* the feed's own first identifier: anyone else sending it is
+		 * counted in rx_frames */
+		bus_setup(&xc->bus[BUS2], c->can2.enable, c->can2.interface, c->can2.bitrate_bps,
+			  c->can2.base_id);
+		can2_init(&xc->x2, &c->can2, now);
+	}
+	xc->applied = true;
+}
+
+void bmsd_can_publish(struct bmsd *b)
+{
+	/* nothing to do: frames are encoded from b->view when they are due */
+	(void)b;
+}
+
+void bmsd_can_tick(struct bmsd *b, uint64_t now_ms)
+{
+	struct bmsd_can *xc = b->xc;
+
+	if (!xc)
+		return;
+	if (xc->bus[BUS1].enabled && extcan_ka_tick(&xc->ka, now_ms) == EXTCAN_KA_LOST)
+		bmsd_event(b, EV_CAN_PEER, LOG_WARNING,
+			   "CAN1: the inverter's keep-alive 0x%03X is lost: none for %u ms%s",
+			   EXTCAN_KEEPALIVE_ID, xc->ka.timeout_ms,
+			   xc->ka.seen ? "" : " (never seen)");
+	for (unsigned int i = 0; i < NBUS; i++)
+		bus_tick(xc, i, now_ms);
+}
+
+void bmsd_can_close(struct bmsd *b)
+{
+	struct bmsd_can *xc = b->xc;
+
+	if (!xc)
+		return;
+	for (unsigned int i = 0; i < NBUS; i++)
+		bus_close(&xc->bus[i]);
+	free(xc);
+	b->xc = NULL;
+}
+
+int bmsd_can_peer_alive(const struct bmsd *b)
+{
+	if (!b->xc || !b->xc->bus[BUS1].enabled)
+		return -1;
+	return extcan_ka_state(&b->xc->ka);
+}
+
+/* ---- stats ------------------------------------------------------------------ */
+
+static void bus_totals(const struct bus *bus, struct canio_stats *s)
+{
+	*s = bus->total;
+	if (bus->io)
+		add_stats(s, canio_stats(bus->io));
+}
+
+static const char *bus_state(const struct bus *bus)
+{
+	if (!bus->enabled)
+		return "disabled";
+	return bus->io ? state_name(canio_state(bus->io)) : "closed";
+}
+
+/* @s as a JSON string body */
+static void json_str(char *out, size_t n, const char *s)
+{
+	size_t o = 0;
+
+	for (; *s && o + 7 < n; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\') {
+			out[o++] = '\\';
+			out[o++] = (char)ch;
+		} else if (ch < 0x20) {
+			o += (size_t)snprintf(out + o, n - o, "\\u%04x", ch);
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o] = 0;
+}
+
+static const char *ka_state_name(const struct extcan_ka *k)
+{
+	switch (extcan_ka_state(k)) {
+	case 1:
+		return "alive";
+	case 0:
+		return "lost";
+	default:
+		return "off";
+	}
+}
+
+static void stats_json(const struct bmsd_can *xc, unsigned int i, struct ctl_reply *r,
+		       uint64_t now)
+{
+	static const struct bus none = { .name = "" };
+	const struct bus *bus = xc ? &xc->bus[i] : &none;
+	struct canio_stats s;
+	char uri[2 * CFG_CAN_IFACE_MAX * 3], err[160];
+
+	bus_totals(bus, &s);
+	json_str(uri, sizeof(uri), bus->uri);
+	if (bus->last_err)
+		snprintf(err, sizeof(err), "\"%s\"", strerror(-bus->last_err));
+	else
+		snprintf(err, sizeof(err), "null");
+	ctl_printf(r, "\"can%u\":{\"enabled\":%s,\"interface\":\"%s\",\"backend\":\"%s\","
+		   "\"open\":%s,\"state\":\"%s\",", i + 1u, bus->enabled ? "true" : "false", uri,
+		   bus->io ? canio_backend(bus->io) : !strncmp(bus->uri, "slcan:", 6) ? "slcan"
+		   : bus->uri[0] ? "socketcan" : "", bus->io ? "true" : "false", bus_state(bus));
+	ctl_printf(r, "\"tx_frames\":%" PRIu64 ",\"tx_dropped\":%" PRIu64 ",\"send_errors\":%"
+		   PRIu64 ",\"omitted\":%" PRIu64 ",\"skipped\":%" PRIu64 ",\"rx_frames\":%" PRIu64
+		   ",\"rx_dropped\":%" PRIu64 ",\"rx_malformed\":%" PRIu64 ",\"bus_errors\":%"
+		   PRIu64 ",\"bus_off\":%" PRIu64 ",\"restarts\":%" PRIu64 ",\"opens\":%" PRIu64
+		   ",\"open_failures\":%" PRIu64 ",\"last_error\":%s",
+		   s.tx_frames, s.tx_dropped, bus->send_errors,
+		   xc && i == BUS1 ? xc->x1.omitted : 0u, bus->skipped, s.rx_frames,
+		   s.rx_dropped, s.rx_malformed, s.bus_errors, s.bus_off, s.restarts, bus->opens,
+		   bus->open_failures, err);
+	if (i == BUS1) {
+		const struct extcan_ka *k = xc ? &xc->ka : NULL;
+
+		ctl_printf(r, ",\"profile\":\"%s\",\"period_ms\":%u",
+			   xc ? extcan_profile_name(xc->x1.profile) : "",
+			   xc ? xc->x1.period_ms : 0u);
+		if (!k) {
+			ctl_printf(r, ",\"keepalive\":{\"watch\":false,\"state\":\"off\","
+				   "\"seen\":false,\"last_ms_ago\":null,\"timeout_ms\":0,"
+				   "\"frames\":0,\"losses\":0}}");
+			return;
+		}
+		ctl_printf(r, ",\"keepalive\":{\"watch\":%s,\"state\":\"%s\",\"seen\":%s,",
+			   k->watch ? "true" : "false", bus->enabled ? ka_state_name(k) : "off",
+			   k->seen ? "true" : "false");
+		if (k->seen)
+			ctl_printf(r, "\"last_ms_ago\":%" PRIu64 ",", now - k->last_ms);
+		else
+			ctl_printf(r, "\"last_ms_ago\":null,");
+		ctl_printf(r, "\"timeout_ms\":%u,\"frames\":%" PRIu64 ",\"losses\":%" PRIu64 "}}",
+			   k->timeout_ms, k->frames, k->watch ? k->losses : 0u);
+		return;
+	}
+	ctl_printf(r, ",\"base_id\":%u,\"period_ms\":%u}", xc ? xc->x2.base_id : 0u,
+		   xc ? xc->x2.sched.period_ms : 0u);
+}
+
+static void stats_text(const struct bmsd_can *xc, unsigned int i, struct ctl_reply *r,
+		       uint64_t now)
+{
+	const struct bus *bus = xc ? &xc->bus[i] : NULL;
+	struct canio_stats s;
+
+	if (!bus || !bus->enabled) {
+		ctl_printf(r, "can%u:   disabled\n", i + 1u);
+		return;
+	}
+	bus_totals(bus, &s);
+	if (i == BUS1)
+		ctl_printf(r, "can1:   %s profile, every %u ms, on %s: %s", extcan_profile_name(
+				   xc->x1.profile), xc->x1.period_ms, bus->uri, bus_state(bus));
+	else
+		ctl_printf(r, "can2:   feed at 0x%03X..0x%03X, every %u ms, on %s: %s",
+			   xc->x2.base_id, xc->x2.base_id + CAN2_COUNT - 1u,
+			   xc->x2.sched.period_ms, bus->uri, bus_state(bus));
+	if (bus->last_err)
+		ctl_printf(r, " (%s)", strerror(-bus->last_err));
+	ctl_printf(r, "\n  tx:   %" PRIu64 " frames, %" PRIu64 " dropped (queue full), %" PRIu64
+		   " send errors, %" PRIu64 " left out (values not known), %" PRIu64
+		   " skipped (bus-off)\n", s.tx_frames, s.tx_dropped, bus->send_errors,
+		   i == BUS1 ? xc->x1.omitted : 0u, bus->skipped);
+	ctl_printf(r, "  rx:   %" PRIu64 " frames, %" PRIu64 " dropped, %" PRIu64 " malformed\n",
+		   s.rx_frames, s.rx_dropped, s.rx_malformed);
+	ctl_printf(r, "  bus:  %" PRIu64 " error frames, %" PRIu64 " bus-off, %" PRIu64
+		   " restarts, %" PRIu64 " opens, %" PRIu64 " open failures\n", s.bus_errors,
+		   s.bus_off, s.restarts, bus->opens, bus->open_failures);
+	if (i != BUS1)
+		return;
+	if (!xc->ka.watch) {
+		ctl_printf(r, "  peer: keep-alive 0x%03X not watched, %" PRIu64 " received\n",
+			   EXTCAN_KEEPALIVE_ID, xc->ka.frames);
+		return;
+	}
+	ctl_printf(r, "  peer: keep-alive 0x%03X %s, ", EXTCAN_KEEPALIVE_ID,
+		   ka_state_name(&xc->ka));
+	if (xc->ka.seen)
+		ctl_printf(r, "last %" PRIu64 " ms ago", now - xc->ka.last_ms);
+	else
+		ctl_printf(r, "never seen");
+	ctl_printf(r, " (timeout %u ms), %" PRIu64 " received, %" PRIu64 " losses\n",
+		   xc->ka.timeout_ms, xc->ka.frames, xc->ka.losses);
+}
+
+int bmsd_can_stats(const struct bmsd *b, struct ctl_reply *r, bool json)
+{
+	uint64_t now = loop_now_ms();
+
+	if (!json) {
+		for (unsigned int i = 0; i < NBUS; i++)
+			stats_text(b->xc, i, r, now);
+		return 0;
+	}
+	ctl_printf(r, "{");
+	stats_json(b->xc, BUS1, r, now);
+	ctl_printf(r, ",");
+	stats_json(b->xc, BUS2, r, now);
+	ctl_printf(r, "}\n");
+	return 0;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * publish: build the view (view.h) from the pack model, the link and the
+ * battery logic, once per publication, so that every interface reads one
+ * consistent copy.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "bmsd.h"
+
+static const char *const state_names[VIEW_ST_COUNT] = {
+	[VIEW_ST_UNCONFIGURED] = "unconfigured", [VIEW_ST_STARTING] = "starting",
+	[VIEW_ST_STANDBY] = "standby",           [VIEW_ST_PRECHARGE] = "precharge",
+	[VIEW_ST_CONNECTED] = "connected",       [VIEW_ST_SOFT_STOP] = "soft-stop",
+	[VIEW_ST_FAULT] = "fault",
+};
+
+const char *view_state_name(enum view_state s)
+{
+	return (unsigned int)s < VIEW_ST_COUNT ? state_names[s] : "?";
+}
+
+static void board_view(struct view_board *vb, const struct bp_board_snap *bs, bool present,
+		       bool online)
+{
+	uint32_t sum = 0, n = 0;
+
+	memset(vb, 0, sizeof(*vb));
+	vb->present = present;
+	vb->online = online;
+	vb->cell_min_mV = vb->cell_max_mV = vb->cell_mean_mV = BP_CELL_MV_NA;
+	vb->temp_min_dC = vb->temp_max_dC = BP_TEMP_DC_NA;
+	for (unsigned int c = 0; c < VIEW_CELLS; c++)
+		vb->cell_mV[c] = BP_CELL_MV_NA;
+	for (unsigned int t = 0; t < VIEW_TEMPS; t++)
+		vb->temp_dC[t] = BP_TEMP_DC_NA;
+	if (!present)
+		return;
+	vb->ncells = bs->ncells;
+	vb->ntemps = bs->ntemps;
+	vb->bal_mask = bs->bal_mask;
+	vb->ntc_fault = bs->ntc_fault;
+	for (unsigned int c = 0; c < bs->ncells && c < VIEW_CELLS; c++) {
+		uint16_t v = bs->cell_mV[c];
+
+		vb->cell_mV[c] = v;
+		if (v == BP_CELL_MV_NA)
+			continue;
+		if (vb->cell_min_mV == BP_CELL_MV_NA || v < vb->cell_min_mV)
+			vb->cell_min_mV = v;
+		if (vb->cell_max_mV == BP_CELL_MV_NA || v > vb->cell_max_mV)
+			vb->cell_max_mV = v;
+		sum += v;
+		n++;
+	}
+	if (n)
+		vb->cell_mean_mV = (uint16_t)((sum + n / 2) / n);
+	vb->pack_mV = sum;
+	for (unsigned int t = 0; t < bs->ntemps && t < VIEW_TEMPS; t++) {
+		int16_t v = bs->temp_dC[t];
+
+		if (bs->ntc_fault & (1u << t))
+			v = BP_TEMP_DC_NA;
+		vb->temp_dC[t] = v;
+		if (v == BP_TEMP_DC_NA)
+			continue;
+		if (vb->temp_min_dC == BP_TEMP_DC_NA || v < vb->temp_min_dC)
+			vb->temp_min_dC = v;
+		if (vb->temp_max_dC == BP_TEMP_DC_NA || v > vb->temp_max_dC)
+			vb->temp_max_dC = v;
+	}
+}
+
+static void pack_view(struct bmsd *b, struct view *v)
+{
+	const struct pmodel_summary *s = pmodel_summary(&b->pm);
+	const struct bp_snapshot *snap = pmodel_snapshot(&b->pm);
+	const struct bp_current *cur = pmodel_current(&b->pm);
+	const struct bp_ext *ext = pmodel_ext(&b->pm);
+	const struct bp_io *io = pmodel_io(&b->pm);
+	const struct bp_logic *lg = pmodel_logic(&b->pm);
+	const struct bp_version *ver = pmodel_version(&b->pm);
+
+	v->cell_min_mV = v->cell_max_mV = v->cell_mean_mV = BP_CELL_MV_NA;
+	v->temp_min_dC = v->temp_max_dC = v->temp_mean_dC = BP_TEMP_DC_NA;
+	if (s && snap) {
+		v->snapshot_gen = s->gen;
+		v->pack_valid = s->cells_valid > 0;
+		v->pack_mV = s->pack_mV;
+		if (v->pack_valid) {
+			v->cell_min_mV = s->cell_min_mV;
+			v->cell_max_mV = s->cell_max_mV;
+			v->cell_mean_mV = s->cell_mean_mV;
+			v->cell_spread_mV = s->cell_spread_mV;
+			v->cell_min_board = (uint8_t)(s->cell_min_at.board + 1u);
+			v->cell_min_cell = (uint8_t)(s->cell_min_at.index + 1u);
+			v->cell_max_board = (uint8_t)(s->cell_max_at.board + 1u);
+			v->cell_max_cell = (uint8_t)(s->cell_max_at.index + 1u);
+		}
+		v->temp_valid = s->temps_valid > 0;
+		if (v->temp_valid) {
+			int32_t sum = 0, n = 0;
+
+			v->temp_min_dC = s->temp_min_dC;
+			v->temp_max_dC = s->temp_max_dC;
+			v->temp_min_board = (uint8_t)(s->temp_min_at.board + 1u);
+			v->temp_max_board = (uint8_t)(s->temp_max_at.board + 1u);
+			for (unsigned int i = 0; i < BP_MAX_BOARDS; i++) {
+				const struct bp_board_snap *bs = &snap->board[i];
+
+				if (!(snap->present & (1u << i)))
+					continue;
+				for (unsigned int t = 0; t < bs->ntemps && t < BP_MAX_TEMPS; t++)
+					if (bs->temp_dC[t] != BP_TEMP_DC_NA &&
+					    !(bs->ntc_fault & (1u << t))) {
+						sum += bs->temp_dC[t];
+						n++;
+					}
+			}
+			v->temp_mean_dC = (int16_t)(n ? (sum + (sum >= 0 ? n / 2 : -n / 2)) / n
+						      : BP_TEMP_DC_NA);
+		}
+		v->online_mask = s->online_mask;
+		v->balancing_mask = s->balancing_mask;
+		v->balancing = s->boards_balancing > 0;
+		for (unsigned int i = 0; i < VIEW_BOARDS; i++)
+			board_view(&v->board[i], &snap->board[i], snap->present & (1u << i),
+				   s->online_mask & (1u << i));
+	} else {
+		for (unsigned int i = 0; i < VIEW_BOARDS; i++)
+			board_view(&v->board[i], NULL, false, false);
+	}
+	if (lg)
+		v->online_mask = lg->online;
+	v->current_valid = bmsd_pack_current(cur, &v->current_mA);
+	for (unsigned int i = 0; i < BP_NUM_NTC; i++)
+		v->ext_temp_dC[i] = ext ? ext->t_dC[i] : BP_TEMP_DC_NA;
+	if (ext && ext->rh_dpct != 0xFFFFu) {
+		v->rh_valid = true;
+		v->rh_dpct = ext->rh_dpct;
+	}
+	if (io) {
+		v->relay_cmd = io->relay_cmd;
+		v->relay_out = io->relay_out;
+		v->di = io->di;
+		v->dos = io->dos;
+		v->supply_mV = io->supply_mV;
+	}
+	if (ver) {
+		snprintf(v->fw_version, sizeof(v->fw_version), "%u.%u.%u", ver->fw_major,
+			 ver->fw_minor, ver->fw_patch);
+		v->hw = ver->hw;
+	}
+}
+
+void bmsd_identity(struct bmsd *b)
+{
+	char id[40] = "";
+	FILE *f = fopen("/etc/machine-id", "r");
+
+	/* the machine's id makes a serial that stays with the controller */
+	if (f) {
+		if (!fgets(id, sizeof(id), f))
+			id[0] = 0;
+		fclose(f);
+	}
+	id[12] = 0;
+	for (char *p = id; *p; p++)
+		if (*p >= 'a' && *p <= 'f')
+			*p = (char)(*p - 'a' + 'A');
+		else if (!(*p >= '0' && *p <= '9'))
+			*p = 0;
+	snprintf(b->view.serial, sizeof(b->view.serial), "BMSD-%s", id[0] ? id : "0");
+}
+
+void bmsd_publish(struct bmsd *b, uint64_t now_ms)
+{
+	struct view *v = &b->view;
+	const struct cfg *c = b->cfg;
+	uint64_t gen = v->gen;
+	struct view_counters keep = v->counters;
+	char serial[sizeof(v->serial)];
+
+	memcpy(serial, v->serial, sizeof(serial));
+	memset(v, 0, sizeof(*v));
+	v->gen = gen + 1u;
+	v->at_ms = now_ms;
+	v->counters = keep;
+	memcpy(v->serial, serial, sizeof(serial));
+	snprintf(v->version, sizeof(v->version), "%s", BMSD_VERSION);
+	v->configured = c != NULL;
+	v->faults = bmsd_faults(b);
+	v->link_up = b->link_ready && link_verified(&b->link) &&
+		     link_mcu_safety(&b->link) == BP_SAFETY_ARMED;
+	if (c) {
+		v->boards = (uint8_t)c->pack.boards;
+		v->cells_per_board = (uint8_t)c->pack.cells_per_board;
+		v->temps_per_board = (uint8_t)c->pack.temps_per_board;
+		for (unsigned int i = 0; i < 4; i++) {
+			v->relay_roles[i] = (uint8_t)c->relays.relay[i].role;
+			v->input_roles[i] = (uint8_t)c->inputs.in[i].role;
+			v->output_roles[i] = (uint8_t)c->outputs.out[i].role;
+		}
+		pack_view(b, v);
+	}
+	if (!c)
+		v->state = VIEW_ST_UNCONFIGURED;
+	else if (!v->link_up)
+		v->state = v->faults & ~(unsigned int)BMSD_F_LINK_DOWN ? VIEW_ST_FAULT
+									: VIEW_ST_STARTING;
+	else if (v->faults)
+		v->state = VIEW_ST_FAULT;
+	else if (v->relay_out)
+		v->state = VIEW_ST_CONNECTED;
+	else
+		v->state = VIEW_ST_STANDBY;
+	batt_publish(b, v);
+	b->view_ms = now_ms;
+}

@@ -1,0 +1,487 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/stat.h>
+
+#include "proto/crc.h"
+#include "state.h"
+
+/*
+ * Version 1, little-endian:
+ *   0 magic B3 'S' 'O' 'C'    4 version u16    6 length u16 (whole file)
+ *   8 saved at, s since 1970 u64
+ *  16 flags u8 (bit 0: SOC valid)  17 soh_n u8  18 soh_dpct u16
+ *  20 soc_ppm u32  24 nominal_mAh u32  28 capacity_meas_mAh u32
+ *  32 soh_hist_mAh u32 x 4
+ *  48 charge_in_mAs u64  56 charge_out_mAs u64
+ *  64 energy_in_mJ u64   72 energy_out_mJ u64
+ *  80 cycles_dcyc u32    84 cycle_rem_mAs u64
+ *  92 contactor_cycles u32 x 4
+ * 108 temp_min_dC s16   110 temp_max_dC s16
+ * 112 syncs u32         116 last_sync_wall_s u64
+ * 124 CRC-32 of bytes 0..123
+ */
+#define BODY_LEN 124u
+#define READ_MAX (STATE_FILE_LEN + 64u)
+
+_Static_assert(BODY_LEN + 4u == STATE_FILE_LEN, "STATE_FILE_LEN is the layout's");
+
+static const uint8_t magic[4] = { 0xB3, 'S', 'O', 'C' };
+
+static void put16(uint8_t **p, uint16_t v)
+{
+	(*p)[0] = (uint8_t)v;
+	(*p)[1] = (uint8_t)(v >> 8);
+	*p += 2;
+}
+
+static void put32(uint8_t **p, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		(*p)[i] = (uint8_t)(v >> (8 * i));
+	*p += 4;
+}
+
+static void put64(uint8_t **p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		(*p)[i] = (uint8_t)(v >> (8 * i));
+	*p += 8;
+}
+
+static uint16_t get16(const uint8_t **p)
+{
+	uint16_t v = (uint16_t)((*p)[0] | (*p)[1] << 8);
+
+	*p += 2;
+	return v;
+}
+
+static uint32_t get32(const uint8_t **p)
+{
+	uint32_t v = 0;
+
+	for (int i = 3; i >= 0; i--)
+		v = v << 8 | (*p)[i];
+	*p += 4;
+	return v;
+}
+
+static uint64_t get64(const uint8_t **p)
+{
+	uint64_t v = 0;
+
+	for (int i = 7; i >= 0; i--)
+		v = v << 8 | (*p)[i];
+	*p += 8;
+	return v;
+}
+
+size_t state_encode(const struct soc_persist *s, uint64_t wall_s, uint8_t *buf)
+{
+	uint8_t *p = buf;
+
+	memcpy(p, magic, 4);
+	p += 4;
+	put16(&p, STATE_VERSION);
+	put16(&p, STATE_FILE_LEN);
+	put64(&p, wall_s);
+	*p++ = s->soc_valid ? 1u : 0u;
+	*p++ = s->soh_n;
+	put16(&p, s->soh_dpct);
+	put32(&p, s->soc_ppm);
+	put32(&p, s->nominal_mAh);
+	put32(&p, s->capacity_meas_mAh);
+	for (unsigned int i = 0; i < SOC_SOH_AVG; i++)
+		put32(&p, s->soh_hist_mAh[i]);
+	put64(&p, s->charge_in_mAs);
+	put64(&p, s->charge_out_mAs);
+	put64(&p, s->energy_in_mJ);
+	put64(&p, s->energy_out_mJ);
+	put32(&p, s->cycles_dcyc);
+	put64(&p, s->cycle_rem_mAs);
+	for (unsigned int i = 0; i < SOC_RELAYS; i++)
+		put32(&p, s->contactor_cycles[i]);
+	put16(&p, (uint16_t)s->temp_min_dC);
+	put16(&p, (uint16_t)s->temp_max_dC);
+	put32(&p, s->syncs);
+	put64(&p, s->last_sync_wall_s);
+	put32(&p, crc32_update(0, buf, BODY_LEN));
+	return (size_t)(p - buf);
+}
+
+int state_decode(const uint8_t *buf, size_t len, struct soc_persist *out, uint64_t *wall_s,
+		 char *err, size_t n)
+{
+	struct soc_persist s;
+	const uint8_t *p = buf;
+	uint16_t ver, flen;
+	uint8_t flags;
+	uint64_t w;
+
+	if (memcmp(buf, magic, len < 4 ? len : 4)) {
+		snprintf(err, n, "not a bmsd state file (bad magic)");
+		return -EINVAL;
+	}
+	if (len < 8) {
+		snprintf(err, n, "truncated: %zu of %u bytes", len, STATE_FILE_LEN);
+		return -EINVAL;
+	}
+	p += 4;
+	ver = get16(&p);
+	flen = get16(&p);
+	if (ver != STATE_VERSION) {
+		snprintf(err, n, "version %u, this bmsd reads version %u", ver, STATE_VERSION);
+		return -EINVAL;
+	}
+	if (flen != STATE_FILE_LEN) {
+		snprintf(err, n, "bad length field %u, expected %u", flen, STATE_FILE_LEN);
+		return -EINVAL;
+	}
+	if (len < STATE_FILE_LEN) {
+		snprintf(err, n, "truncated: %zu of %u bytes", len, STATE_FILE_LEN);
+		return -EINVAL;
+	}
+	if (len > STATE_FILE_LEN) {
+		snprintf(err, n, "%zu bytes, expected %u", len, STATE_FILE_LEN);
+		return -EINVAL;
+	}
+	{
+		const uint8_t *q = buf + BODY_LEN;
+		uint32_t want = get32(&q), got = crc32_update(0, buf, BODY_LEN);
+
+		if (want != got) {
+			snprintf(err, n, "bad CRC (0x%08x, computed 0x%08x)", want, got);
+			return -EINVAL;
+		}
+	}
+	memset(&s, 0, sizeof(s));
+	w = get64(&p);
+	flags = *p++;
+	s.soc_valid = flags & 1u;
+	s.soh_n = *p++;
+	s.soh_dpct = get16(&p);
+	s.soc_ppm = get32(&p);
+	s.nominal_mAh = get32(&p);
+	s.capacity_meas_mAh = get32(&p);
+	for (unsigned int i = 0; i < SOC_SOH_AVG; i++)
+		s.soh_hist_mAh[i] = get32(&p);
+	s.charge_in_mAs = get64(&p);
+	s.charge_out_mAs = get64(&p);
+	s.energy_in_mJ = get64(&p);
+	s.energy_out_mJ = get64(&p);
+	s.cycles_dcyc = get32(&p);
+	s.cycle_rem_mAs = get64(&p);
+	for (unsigned int i = 0; i < SOC_RELAYS; i++)
+		s.contactor_cycles[i] = get32(&p);
+	s.temp_min_dC = (int16_t)get16(&p);
+	s.temp_max_dC = (int16_t)get16(&p);
+	s.syncs = get32(&p);
+	s.last_sync_wall_s = get64(&p);
+	if ((flags & ~1u) || s.soc_ppm > SOC_PPM || s.soh_n > SOC_SOH_AVG || s.soh_dpct > 1000) {
+		snprintf(err, n, "values out of range (flags 0x%02x, SOC %u ppm, %u measurements, "
+			 "SOH %u)", flags, s.soc_ppm, s.soh_n, s.soh_dpct);
+		return -EINVAL;
+	}
+	*out = s;
+	if (wall_s)
+		*wall_s = w;
+	return 0;
+}
+
+int state_read(const char *path, struct soc_persist *p, uint64_t *wall_s, char *err,
+	       size_t n)
+{
+	uint8_t buf[READ_MAX];
+	size_t len = 0;
+	char why[200];
+	int fd, rc;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		rc = -errno;
+		if (rc == -ENOENT)
+			snprintf(err, n, "%s: no state file", path);
+		else
+			snprintf(err, n, "%s: cannot open: %s", path, strerror(-rc));
+		return rc;
+	}
+	while (len < sizeof(buf)) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = -errno;
+			close(fd);
+			snprintf(err, n, "%s: cannot read: %s", path, strerror(-rc));
+			return rc;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	rc = state_decode(buf, len, p, wall_s, why, sizeof(why));
+	if (rc)
+		snprintf(err, n, "%s: refused: %s", path, why);
+	return rc;
+}
+
+static int write_all(int fd, const uint8_t *b, size_t len)
+{
+	while (len) {
+		ssize_t w = write(fd, b, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		b += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* The directory of @path ("/" for "/state"). */
+static void dir_of(const char *path, char *dir, size_t n)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len;
+
+	if (!slash) {
+		snprintf(dir, n, ".");
+		return;
+	}
+	len = (size_t)(slash - path);
+	if (!len)
+		len = 1;
+	snprintf(dir, n, "%.*s", (int)len, path);
+}
+
+int state_write(const char *path, const struct soc_persist *p, uint64_t wall_s, char *err,
+		size_t n)
+{
+	char tmp[SOC_PATH_MAX + 8], dir[SOC_PATH_MAX];
+	uint8_t buf[STATE_FILE_LEN];
+	size_t len = state_encode(p, wall_s, buf);
+	const char *step;
+	int fd, dfd, rc;
+
+	if (strlen(path) >= SOC_PATH_MAX) {
+		snprintf(err, n, "%.64s...: path too long", path);
+		return -ENAMETOOLONG;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	dir_of(path, dir, sizeof(dir));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd < 0 && errno == ENOENT && mkdir(dir, 0750) == 0)
+		/* the directory, not its parents: a typo must not build a tree */
+		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, n, "cannot create %s: %s", tmp, strerror(-rc));
+		return rc;
+	}
+	step = "write";
+	rc = write_all(fd, buf, len);
+	if (!rc) {
+		step = "fsync";
+		rc = fsync(fd) < 0 ? -errno : 0;
+	}
+	if (close(fd) < 0 && !rc) {
+		step = "close";
+		rc = -errno;
+	}
+	if (rc) {
+		snprintf(err, n, "cannot %s %s: %s", step, tmp, strerror(-rc));
+		unlink(tmp);
+		return rc;
+	}
+	if (rename(tmp, path) < 0) {
+		rc = -errno;
+		snprintf(err, n, "cannot rename %s to %s: %s", tmp, path, strerror(-rc));
+		unlink(tmp);
+		return rc;
+	}
+	/* the rename is durable only once the directory is */
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		rc = -errno;
+		snprintf(err, n, "cannot fsync the directory %s: %s", dir, strerror(-rc));
+	}
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/* ---- the saver ---------------------------------------------------------- */
+
+struct state_saver {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv, done_cv;
+	char path[SOC_PATH_MAX];
+	bool stop;
+	bool have;                   /* pend waits to be written */
+	struct soc_persist pend;
+	uint64_t requested, completed; /* submission rounds */
+	int last_rc;
+	char last_err[320];
+	bool failing;                /* the last write failed */
+	int news;                    /* for poll: 0, -errno or 1 */
+	char news_msg[360];
+	struct state_saver_stats st;
+};
+
+static void *saver_main(void *arg)
+{
+	struct state_saver *sv = arg;
+
+	pthread_mutex_lock(&sv->mu);
+	for (;;) {
+		struct soc_persist p;
+		struct timespec ts;
+		char err[320];
+		uint64_t round;
+		int rc;
+
+		while (!sv->have && !sv->stop)
+			pthread_cond_wait(&sv->cv, &sv->mu);
+		if (!sv->have)
+			break;
+		p = sv->pend;
+		sv->have = false;
+		round = sv->requested;
+		pthread_mutex_unlock(&sv->mu);
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		rc = state_write(sv->path, &p, ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0, err,
+				 sizeof(err));
+
+		pthread_mutex_lock(&sv->mu);
+		sv->last_rc = rc;
+		if (rc) {
+			sv->st.errors++;
+			snprintf(sv->last_err, sizeof(sv->last_err), "%s", err);
+			if (!sv->failing) {
+				sv->news = rc;
+				snprintf(sv->news_msg, sizeof(sv->news_msg),
+					 "state file not saved: %s", err);
+			}
+			sv->failing = true;
+		} else {
+			sv->st.written++;
+			if (sv->failing) {
+				sv->news = 1;
+				snprintf(sv->news_msg, sizeof(sv->news_msg),
+					 "state file %s saved again", sv->path);
+			}
+			sv->failing = false;
+		}
+		sv->completed = round;
+		pthread_cond_broadcast(&sv->done_cv);
+	}
+	pthread_mutex_unlock(&sv->mu);
+	return NULL;
+}
+
+int state_saver_start(const char *path, struct state_saver **out)
+{
+	struct state_saver *sv;
+	int rc;
+
+	*out = NULL;
+	if (!path || path[0] != '/' || strlen(path) >= SOC_PATH_MAX)
+		return -EINVAL;
+	sv = calloc(1, sizeof(*sv));
+	if (!sv)
+		return -ENOMEM;
+	snprintf(sv->path, sizeof(sv->path), "%s", path);
+	pthread_mutex_init(&sv->mu, NULL);
+	pthread_cond_init(&sv->cv, NULL);
+	pthread_cond_init(&sv->done_cv, NULL);
+	rc = pthread_create(&sv->thread, NULL, saver_main, sv);
+	if (rc) {
+		pthread_cond_destroy(&sv->done_cv);
+		pthread_cond_destroy(&sv->cv);
+		pthread_mutex_destroy(&sv->mu);
+		free(sv);
+		return -rc;
+	}
+	*out = sv;
+	return 0;
+}
+
+void state_saver_submit(struct state_saver *sv, const struct soc_persist *p)
+{
+	pthread_mutex_lock(&sv->mu);
+	if (sv->have)
+		sv->st.replaced++;
+	sv->pend = *p;
+	sv->have = true;
+	sv->requested++;
+	sv->st.submitted++;
+	pthread_cond_signal(&sv->cv);
+	pthread_mutex_unlock(&sv->mu);
+}
+
+int state_saver_poll(struct state_saver *sv, char *msg, size_t n)
+{
+	int rc;
+
+	pthread_mutex_lock(&sv->mu);
+	rc = sv->news;
+	if (rc)
+		snprintf(msg, n, "%s", sv->news_msg);
+	sv->news = 0;
+	pthread_mutex_unlock(&sv->mu);
+	return rc;
+}
+
+int state_saver_flush(struct state_saver *sv, char *msg, size_t n)
+{
+	uint64_t want;
+	int rc;
+
+	pthread_mutex_lock(&sv->mu);
+	want = sv->requested;
+	while (sv->completed < want)
+		pthread_cond_wait(&sv->done_cv, &sv->mu);
+	rc = sv->last_rc;
+	if (msg && n)
+		snprintf(msg, n, "%s", rc ? sv->last_err : "");
+	pthread_mutex_unlock(&sv->mu);
+	return rc;
+}
+
+void state_saver_get_stats(struct state_saver *sv, struct state_saver_stats *st)
+{
+	pthread_mutex_lock(&sv->mu);
+	*st = sv->st;
+	pthread_mutex_unlock(&sv->mu);
+}
+
+void state_saver_stop(struct state_saver *sv)
+{
+	if (!sv)
+		return;
+	pthread_mutex_lock(&sv->mu);
+	sv->stop = true;
+	pthread_cond_signal(&sv->cv);
+	pthread_mutex_unlock(&sv->mu);
+	/* what is pending is written before the thread ends */
+	pthread_join(sv->thread, NULL);
+	pthread_cond_destroy(&sv->done_cv);
+	pthread_cond_destroy(&sv->cv);
+	pthread_mutex_destroy(&sv->mu);
+	free(sv);
+}

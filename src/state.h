@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * state: the persisted SOC, SOH and lifetime counters (struct soc_persist)
+ * in one small binary file, soc.state_file, with a magic, a version, its
+ * length and a CRC-32.
+ *
+ * A write goes to <file>.tmp, is fsync()ed, renamed over <file>, and the
+ * directory is fsync()ed: after a crash or a power loss the file is the
+ * old state or the new one, never a mix. A reader refuses anything that
+ * is not a whole, current-version file with a good CRC; the temporary file
+ * is never read.
+ *
+ * bmsd's event loop never waits for the disk: it hands a copy of the state
+ * to the saver (state_saver_submit), whose own thread writes it; a newer
+ * copy submitted before the write started replaces the older one.
+ */
+#ifndef STATE_H
+#define STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "soc.h"
+
+#define STATE_VERSION 1u
+#define STATE_FILE_LEN 128u /* bytes of a version-1 file */
+
+/* The bytes of a file holding @p, saved at @wall_s (s since 1970), into
+ * @buf (at least STATE_FILE_LEN). Returns the length. */
+size_t state_encode(const struct soc_persist *p, uint64_t wall_s, uint8_t *buf);
+
+/* Check and decode @len bytes. Returns 0 with *@p and *@wall_s (may be
+ * NULL) filled, or -EINVAL with @err saying why: truncated, not a state
+ * file, another version, a bad length, a bad CRC, values out of range. */
+int state_decode(const uint8_t *buf, size_t len, struct soc_persist *p, uint64_t *wall_s,
+		 char *err, size_t n);
+
+/*
+ * Read @path. Returns 0 with *@p (and *@wall_s, may be NULL) filled;
+ * -ENOENT when there is no file (a leftover <path>.tmp changes nothing);
+ * -EINVAL when the file is corrupt; another negative errno when it cannot
+ * be read. On failure @err says why, naming the file.
+ */
+int state_read(const char *path, struct soc_persist *p, uint64_t *wall_s, char *err,
+	       size_t n);
+
+/* Write @p atomically to @path as described above; blocks on the disk.
+ * Returns 0, or a negative errno with @err saying which step failed (the
+ * old file is then untouched). */
+int state_write(const char *path, const struct soc_persist *p, uint64_t wall_s, char *err,
+		size_t n);
+
+struct state_saver;
+
+struct state_saver_stats {
+	uint64_t submitted;  /* copies handed over */
+	uint64_t written;    /* files written */
+	uint64_t replaced;   /* copies superseded before their write began */
+	uint64_t errors;     /* failed writes */
+};
+
+/* Start a saver for @path (copied; at most SOC_PATH_MAX - 1 bytes) with
+ * its thread. Returns 0 with *@out set, or a negative errno. */
+int state_saver_start(const char *path, struct state_saver **out);
+
+/* Hand over a copy of @p to be written. Takes a mutex that the writer
+ * never holds across I/O: it does not wait for the disk. */
+void state_saver_submit(struct state_saver *sv, const struct soc_persist *p);
+
+/*
+ * News about the writes, without waiting: returns 0 when nothing changed
+ * since the last call; a negative errno with @msg filled when writes began
+ * to fail (reported once, not at every failure); 1 with @msg filled when
+ * a write succeeded again after failures.
+ */
+int state_saver_poll(struct state_saver *sv, char *msg, size_t n);
+
+/* Wait until every copy submitted so far is written or failed (this does
+ * wait for the disk: shutdown, tests). Returns 0, or the negative errno of
+ * the last write when it failed, with @msg (may be NULL) filled. */
+int state_saver_flush(struct state_saver *sv, char *msg, size_t n);
+
+void state_saver_get_stats(struct state_saver *sv, struct state_saver_stats *st);
+
+/* Write what is pending, stop the thread and free @sv (NULL: nothing). */
+void state_saver_stop(struct state_saver *sv);
+
+#endif /* STATE_H */
