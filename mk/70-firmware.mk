@@ -80,6 +80,8 @@ install-firmware: firmware
 	install -d $(DESTDIR)$(FWDIR) $(DESTDIR)$(SBINDIR)
 	install -m 0644 $(FW_B)/bms-bridge.bin $(DESTDIR)$(FWDIR)/bms-bridge.bin
 	install -m 0755 src/tools/bms-flash $(DESTDIR)$(SBINDIR)/bms-flash
+	install -d $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/bms-flash.8 $(DESTDIR)$(MANDIR)/man8/bms-flash.8
 
 ifneq ($(NO_FIRMWARE),1)
 install: install-firmware

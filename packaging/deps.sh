@@ -12,6 +12,8 @@ pkgs=(
 	socat can-utils mbpoll
 	gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm stm32flash
 	groff-base man-db
+	debhelper lintian systemd mmdebstrap arch-test gpiod strace
+	qemu-system-x86 busybox-static kmod iproute2
 )
 missing=()
 for p in "${pkgs[@]}"; do
