@@ -10,4 +10,4 @@ test_extcan_LIBS := $(LIBS_YAML)
 test_can2_SRCS := tests/unit/test_can2.c src/can2.c src/extcan.c
 
 INTEGRATION += tests/integration/can_dbc.sh tests/integration/can_profiles.sh \
-	tests/integration/can_keepalive.sh tests/integration/can_feed.sh
+	tests/integration/can_keepalive.sh tests/integration/can_offline.sh tests/integration/can_feed.sh
