@@ -3,7 +3,7 @@
 #
 #   make            build everything (build/)
 #   make check      deps, build, unit suites (plain, ASan+UBSan, valgrind),
-#                   integration tests
+#                   integration tests, the VM scenarios (real vcan, gpio-sim), fuzzers
 #   make demo       bmsd running bms-sim's pack over a pty, with bmsctl watch
 #   make deps       install what is missing (Debian 12, as root)
 #   make install    PREFIX=/usr DESTDIR=...
@@ -137,8 +137,9 @@ check: deps
 	-$(MAKE) unit-san
 	-$(MAKE) unit-valgrind
 	-$(MAKE) integration
+	-$(MAKE) vm-check
 	-$(MAKE) fuzz
-	@tests/summary.sh $(RESULTS) $(words $(UNIT_TESTS) $(UNIT_TESTS) $(UNIT_TESTS) $(INTEGRATION) $(FUZZ_TARGETS))
+	@tests/summary.sh $(RESULTS) $(words $(UNIT_TESTS) $(UNIT_TESTS) $(UNIT_TESTS) $(INTEGRATION) $(VM_SCENARIOS) $(FUZZ_TARGETS))
 
 deps:
 	@packaging/deps.sh

@@ -354,9 +354,20 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 		   link_lost_total(&b->link), ls->rx_unknown, ls->rx_bad_dlc, ls->rx_range,
 		   ls->tx_frames, ls->tx_errors, b->rx_foreign, ls->comm_faults, ls->cfg_pushes, ls->cfg_verified);
 	if (link_stream_age_ms(&b->link, BP_T_STATUS, now) == UINT64_MAX)
-		ctl_printf(r, "null}");
+		ctl_printf(r, "null");
 	else
-		ctl_printf(r, "%" PRIu64 "}", link_stream_age_ms(&b->link, BP_T_STATUS, now));
+		ctl_printf(r, "%" PRIu64, link_stream_age_ms(&b->link, BP_T_STATUS, now));
+	if (b->can) {
+		const struct canio_stats *cs = canio_stats(b->can);
+
+		ctl_printf(r, ",\"bus_errors\":%" PRIu64 ",\"bus_off\":%" PRIu64 ",\"rx_dropped\":%" PRIu64
+			      ",\"tx_dropped\":%" PRIu64 ",\"malformed\":%" PRIu64,
+			   cs->bus_errors, cs->bus_off, cs->rx_dropped, cs->tx_dropped, cs->rx_malformed);
+	} else {
+		ctl_printf(r, ",\"bus_errors\":null,\"bus_off\":null,\"rx_dropped\":null,"
+			      "\"tx_dropped\":null,\"malformed\":null");
+	}
+	ctl_printf(r, "}");
 	ctl_printf(r, ",\"mcu\":{\"safety\":\"%s\",\"cfg_state\":\"%s\",\"cfg_crc\":%u,\"trip\":%d",
 		   safety_str(link_mcu_safety(&b->link)),
 		   cfgstate_str(link_mcu_cfg_state(&b->link)), link_cfg_crc(&b->link),
