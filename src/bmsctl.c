@@ -515,6 +515,7 @@ static int do_events(int argc, char **argv, struct opts *o);
 static int do_check_config(int argc, char **argv, struct opts *o);
 static int do_reset_faults(int argc, char **argv, struct opts *o);
 static int do_relays(int argc, char **argv, struct opts *o);
+static int do_connect(int argc, char **argv, struct opts *o);
 static int do_can(int argc, char **argv, struct opts *o);
 static int do_set_soc(int argc, char **argv, struct opts *o);
 static int do_reset_soc(int argc, char **argv, struct opts *o);
@@ -548,6 +549,16 @@ static const struct cmd cmd_table[] = {
 	  do_reset_faults },
 	{ "relays", "", "Show each relay's role, command, drive and feedback, and the DI/DO",
 	  "", do_relays },
+	{ "connect", "", "Allow the contactors to close again after a disconnect",
+	  "Undoes a disconnect (from bmsctl or a Modbus SetOp/Operation write). The\n"
+	  "contactors close when no protection, input or charge mode keeps them open.\n"
+	  "The request is an event (301).\n",
+	  do_connect },
+	{ "disconnect", "", "Open the contactors for maintenance, after a soft stop",
+	  "The current limits go to zero, and the contactors open once the current\n"
+	  "has fallen (or after contactors.soft_stop_timeout_ms). They stay open until\n"
+	  "'bmsctl connect' or a restart of bmsd. The request is an event (301).\n",
+	  do_connect },
 	{ "can", "stats", "Show the CAN1 and CAN2 counters: frames, errors, drops",
 	  "Per bus: the interface, its state, frames sent and received, error frames,\n"
 	  "bus-off events, frames dropped, and the inverter keep-alive.\n",
@@ -604,6 +615,18 @@ static int do_relays(int argc, char **argv, struct opts *o)
 	if (ch >= 0)
 		return ch & 0xff;
 	return simple_request(o, o->json ? "relays json\n" : "relays\n", false);
+}
+
+static int do_connect(int argc, char **argv, struct opts *o)
+{
+	const struct cmd *c = find_cmd(argv[0]);
+	int ch = plain_opts(argc, argv, c, o);
+	char req[32];
+
+	if (ch >= 0)
+		return ch & 0xff;
+	snprintf(req, sizeof(req), "%s\n", c->name);
+	return simple_request(o, req, o->json);
 }
 
 static int do_can(int argc, char **argv, struct opts *o)

@@ -452,6 +452,21 @@ static int cmd_relays(struct ctl_reply *r, int argc, char **argv, void *arg)
 	return relays_render(b, r, json);
 }
 
+static int cmd_connect(struct ctl_reply *r, int argc, char **argv, void *arg)
+{
+	struct bmsd *b = arg;
+	bool on = !strcmp(argv[0], "connect");
+	char why[600];
+
+	if (argc != 1)
+		return ctl_error(r, "usage: %s", argv[0]);
+	if (bmsd_set_connect(b, on, "the control socket", why, sizeof(why)) < 0)
+		return ctl_error(r, "%s", why);
+	ctl_printf(r, on ? "connect requested: the contactors close when nothing blocks them\n"
+			 : "disconnect requested: soft stop, then the contactors open\n");
+	return 0;
+}
+
 static int cmd_version(struct ctl_reply *r, int argc, char **argv, void *arg)
 {
 	ctl_printf(r, "bmsd %s (bridge protocol %u)\n", BMSD_VERSION, BP_PROTO_VERSION);
@@ -497,6 +512,8 @@ static void bmsd_ctl_open(struct bmsd *b, const char *path, const char *group)
 	ctl_register(b->ctl, "reset-faults", cmd_reset_faults, b);
 	ctl_register(b->ctl, "version", cmd_version, b);
 	ctl_register(b->ctl, "relays", cmd_relays, b);
+	ctl_register(b->ctl, "connect", cmd_connect, b);
+	ctl_register(b->ctl, "disconnect", cmd_connect, b);
 	ctl_register(b->ctl, "set-soc", batt_cmd_set_soc, b);
 	ctl_register(b->ctl, "reset-soc", batt_cmd_reset_soc, b);
 	ctl_register(b->ctl, "reactions", batt_cmd_reactions, b);

@@ -135,10 +135,11 @@ static void battery_text(const struct bmsd *b, struct ctl_reply *r)
 		ctl_printf(r, ", SOC %.1f %%", v->soc_dpct / 10.0);
 	else
 		ctl_printf(r, ", SOC unknown");
-	ctl_printf(r, ", SOH %.1f %%, %u of %u mAh%s%s%s\n", v->soh_dpct / 10.0,
+	ctl_printf(r, ", SOH %.1f %%, %u of %u mAh%s%s%s%s\n", v->soh_dpct / 10.0,
 		   v->remaining_mAh, v->capacity_meas_mAh ? v->capacity_meas_mAh : v->capacity_mAh,
 		   v->full ? ", full" : "", v->heater_on ? ", heating" : "",
-		   v->soft_stop ? ", soft stop" : "");
+		   v->soft_stop ? ", soft stop" : "",
+		   b->disconnect_req ? ", disconnected on request (bmsctl connect)" : "");
 	ctl_printf(r, "limits:   charge %.1f A up to %.2f V, discharge %.1f A down to %.2f V%s%s\n",
 		   v->ccl_mA / 1000.0, v->cvl_mV / 1000.0, v->dcl_mA / 1000.0, v->dvl_mV / 1000.0,
 		   v->charge_allowed ? "" : ", charging not allowed",
@@ -173,12 +174,12 @@ static void battery_json(const struct bmsd *b, struct ctl_reply *r)
 		      "\"remaining_mAh\":%u,\"ccl_mA\":%u,\"dcl_mA\":%u,\"cvl_mV\":%u,"
 		      "\"dvl_mV\":%u,\"charge_allowed\":%s,\"discharge_allowed\":%s,"
 		      "\"soft_stop\":%s,\"full\":%s,\"heater\":%s,\"balancing_cells\":%u,"
-		      "\"reactions\":%u,\"critical\":[",
+		      "\"reactions\":%u,\"disconnect_requested\":%s,\"critical\":[",
 		   v->soh_dpct, v->capacity_mAh, v->capacity_meas_mAh, v->remaining_mAh, v->ccl_mA,
 		   v->dcl_mA, v->cvl_mV, v->dvl_mV, v->charge_allowed ? "true" : "false",
 		   v->discharge_allowed ? "true" : "false", v->soft_stop ? "true" : "false",
 		   v->full ? "true" : "false", v->heater_on ? "true" : "false", t->bleeding,
-		   t->nreactions);
+		   t->nreactions, b->disconnect_req ? "true" : "false");
 	prot_list(r, v->criticals, true);
 	ctl_printf(r, "],\"alarm\":[");
 	prot_list(r, v->alarms, true);

@@ -7,6 +7,8 @@
 #  - a welded discharge contactor: an under-voltage opens it, its feedback
 #    stays closed, the weld is reported, latched, and every relay opens;
 #    after the repair a fault reset brings the pack back;
+#  - bmsctl disconnect opens every contactor after a soft stop and holds
+#    them open until bmsctl connect;
 #  - a cold pack (Main 2.1, its relay 4 heats): charging is blocked, the
 #    heater runs, and charging is allowed again once the pack is warm.
 set -u
@@ -76,6 +78,20 @@ closed 1 && die "closed again without a fault reset: $J"
 $B/bin/bmsctl -s "$T/a/bmsd.sock" reset-faults >/dev/null || die "reset-faults failed"
 until_json "st a" battery.state connected 50 || die "no recovery after the reset: $J"
 echo "welded contactor: detected on relay 1, latched, every relay opened, reset after repair"
+
+# --- disconnect for maintenance, and connect again ----------------------
+ctl_b() { $B/bin/bmsctl -s "$T/a/bmsd.sock" "$@"; }
+ctl_b disconnect >/dev/null || die "disconnect refused"
+until_json "st a" relays.0.closed false 50 || die "disconnect: contactors stay closed: $J"
+until_json "st a" battery.disconnect_requested true 20 || die "disconnect not shown: $J"
+for r in 1 2 3; do closed $r && die "disconnect: relay $r closed: $J"; done
+sleep 0.5
+closed 1 && die "closed again while disconnected"
+ctl_b connect >/dev/null || die "connect refused"
+until_json "st a" battery.state connected 50 || die "connect: not connected again: $J"
+[ "$(ctl_b events -d "$T/a/state" | grep -c "connect requested by the control socket")" = 2 ] ||
+	die "connect/disconnect not in the event log: $(ctl_b events -d "$T/a/state" | tail -5)"
+echo "disconnect: soft stop, contactors open and held; connect: closed again; both logged"
 kill "$BMSD" "$SIM"
 wait "$BMSD" "$SIM" 2>/dev/null
 
@@ -97,4 +113,4 @@ closed 2 || die "allow-charging not closed when warm: $J"
 warm=$(jpath "$J" pack.temp_min_dC)
 ev c | grep -q "charge_under_temperature set\|charge-off" || die "cold block not logged: $(ev c)"
 echo "cold charge: blocked at $cold dC, heater on, allowed again at $warm dC"
-echo "protections pass: over-voltage, weld, cold charge with heater"
+echo "protections pass: over-voltage, weld, disconnect and connect, cold charge with heater"
