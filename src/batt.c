@@ -125,7 +125,7 @@ static void saver_start(struct bmsd *b)
 	}
 }
 
-static void soc_start(struct bmsd *b, uint64_t now_ms)
+static void soc_start(struct bmsd *b)
 {
 	struct batt *t = &b->batt;
 	const struct cfg *c = b->cfg;
@@ -143,7 +143,6 @@ static void soc_start(struct bmsd *b, uint64_t now_ms)
 			   "state file %s: values refused (config changed?); SOC starts unknown",
 			   c->soc.state_file);
 	soc_read(&t->soc, &t->so);
-	(void)now_ms;
 }
 
 void batt_apply(struct bmsd *b)
@@ -161,7 +160,7 @@ void batt_apply(struct bmsd *b)
 		cc_init(&t->cc, c, on_cc_event, b, now);
 		heater_init(&t->heat, &c->heater);
 		limits_init(&t->lim, &c->limits);
-		soc_start(b, now);
+		soc_start(b);
 		saver_start(b);
 		t->on = true;
 	} else {
@@ -381,7 +380,6 @@ void batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us)
 	link_set_daemon_state(&b->link, (t->po.active | t->po.latched) ? 2 : 1);
 	fast_timer(b);
 	t->rx_us = 0;
-	t->last_step_us = now_us;
 }
 
 /* The slower half, on the 10 ms tick: SOC and balancing. */
@@ -415,7 +413,9 @@ static void batt_tick_slow(struct bmsd *b, uint64_t now)
 		si.temp_max_dC = s->temp_max_dC;
 		si.temp_mean_dC = b->view.temp_mean_dC;
 	}
-	si.relays_valid = io != NULL;
+	/* until the floor is armed the MCU holds every relay open, whether or
+	 * not its I/O report has arrived yet, so the first closing counts */
+	si.relays_valid = io != NULL || link_mcu_safety(&b->link) != BP_SAFETY_ARMED;
 	si.relay_mask = io ? io->relay_out : 0;
 	si.wall_s = (uint64_t)time(NULL);
 	soc_step(&t->soc, &si, now, &t->so);

@@ -45,8 +45,7 @@ struct batt {
 	char state_file[256];
 	bool reset_req;            /* a fault reset for the next step */
 	uint64_t reset_until_ms;   /* end of the window of the last fault reset; 0 none */
-	uint64_t last_bal_ms, last_step_us;
-	uint8_t relays_sent, dos_sent;
+	uint64_t last_bal_ms;
 	int fast_timer;            /* 1 ms timer while a protection delay runs; -1 none */
 
 	/* Reaction: from the frame that started a protection's SETTING (or

@@ -21,8 +21,10 @@ const char *view_state_name(enum view_state s)
 	return (unsigned int)s < VIEW_ST_COUNT ? state_names[s] : "?";
 }
 
+/* Fill @vb; adds the board's valid temperatures to *@tsum and *@tn, for
+ * the pack's mean. */
 static void board_view(struct view_board *vb, const struct bp_board_snap *bs, bool present,
-		       bool online)
+		       bool online, int32_t *tsum, int32_t *tn)
 {
 	uint32_t sum = 0, n = 0;
 
@@ -65,6 +67,8 @@ static void board_view(struct view_board *vb, const struct bp_board_snap *bs, bo
 		vb->temp_dC[t] = v;
 		if (v == BP_TEMP_DC_NA)
 			continue;
+		*tsum += v;
+		(*tn)++;
 		if (vb->temp_min_dC == BP_TEMP_DC_NA || v < vb->temp_min_dC)
 			vb->temp_min_dC = v;
 		if (vb->temp_max_dC == BP_TEMP_DC_NA || v > vb->temp_max_dC)
@@ -81,11 +85,11 @@ static void pack_view(struct bmsd *b, struct view *v)
 	const struct bp_io *io = pmodel_io(&b->pm);
 	const struct bp_logic *lg = pmodel_logic(&b->pm);
 	const struct bp_version *ver = pmodel_version(&b->pm);
+	int32_t tsum = 0, tn = 0;
 
 	v->cell_min_mV = v->cell_max_mV = v->cell_mean_mV = BP_CELL_MV_NA;
 	v->temp_min_dC = v->temp_max_dC = v->temp_mean_dC = BP_TEMP_DC_NA;
 	if (s && snap) {
-		v->snapshot_gen = s->gen;
 		v->pack_valid = s->cells_valid > 0;
 		v->pack_mV = s->pack_mV;
 		if (v->pack_valid) {
@@ -100,37 +104,23 @@ static void pack_view(struct bmsd *b, struct view *v)
 		}
 		v->temp_valid = s->temps_valid > 0;
 		if (v->temp_valid) {
-			int32_t sum = 0, n = 0;
-
 			v->temp_min_dC = s->temp_min_dC;
 			v->temp_max_dC = s->temp_max_dC;
 			v->temp_min_board = (uint8_t)(s->temp_min_at.board + 1u);
 			v->temp_max_board = (uint8_t)(s->temp_max_at.board + 1u);
-			for (unsigned int i = 0; i < BP_MAX_BOARDS; i++) {
-				const struct bp_board_snap *bs = &snap->board[i];
-
-				if (!(snap->present & (1u << i)))
-					continue;
-				for (unsigned int t = 0; t < bs->ntemps && t < BP_MAX_TEMPS; t++)
-					if (bs->temp_dC[t] != BP_TEMP_DC_NA &&
-					    !(bs->ntc_fault & (1u << t))) {
-						sum += bs->temp_dC[t];
-						n++;
-					}
-			}
-			v->temp_mean_dC = (int16_t)(n ? (sum + (sum >= 0 ? n / 2 : -n / 2)) / n
-						      : BP_TEMP_DC_NA);
 		}
 		v->online_mask = s->online_mask;
 		v->balancing_mask = s->balancing_mask;
 		v->balancing = s->boards_balancing > 0;
-		for (unsigned int i = 0; i < VIEW_BOARDS; i++)
-			board_view(&v->board[i], &snap->board[i], snap->present & (1u << i),
-				   s->online_mask & (1u << i));
-	} else {
-		for (unsigned int i = 0; i < VIEW_BOARDS; i++)
-			board_view(&v->board[i], NULL, false, false);
 	}
+	for (unsigned int i = 0; i < VIEW_BOARDS; i++) {
+		bool present = s && snap && (snap->present & (1u << i));
+
+		board_view(&v->board[i], present ? &snap->board[i] : NULL, present,
+			   s && (s->online_mask & (1u << i)), &tsum, &tn);
+	}
+	if (tn)
+		v->temp_mean_dC = (int16_t)((tsum + (tsum >= 0 ? tn / 2 : -tn / 2)) / tn);
 	if (lg)
 		v->online_mask = lg->online;
 	v->current_valid = bmsd_pack_current(cur, &v->current_mA);
@@ -141,7 +131,6 @@ static void pack_view(struct bmsd *b, struct view *v)
 		v->rh_dpct = ext->rh_dpct;
 	}
 	if (io) {
-		v->relay_cmd = io->relay_cmd;
 		v->relay_out = io->relay_out;
 		v->di = io->di;
 		v->dos = io->dos;

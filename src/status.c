@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * status: what bmsctl status / watch and systemd's STATUS= line show.
- * Everything is read from the pack model's committed snapshot and the
- * link's state; nothing here changes them.
+ * status: what bmsctl status / watch / relays and systemd's STATUS= line
+ * show. Everything is read from the pack model's committed snapshot, the
+ * link's state and the published view; nothing here changes them.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -451,6 +451,19 @@ static int feedback_of(const struct cfg *c, unsigned int i)
 	return -1;
 }
 
+/* One discrete input or output of "relays": @kind is "input" or "output". */
+static void io_row(struct ctl_reply *r, bool json, const char *kind, unsigned int i,
+		   const char *conn, const char *role, bool invert, const char *level)
+{
+	if (json)
+		ctl_printf(r, "%s{\"%s\":%u,\"connector\":\"%s\",\"role\":\"%s\","
+			   "\"invert\":%s,\"level\":\"%s\"}", i ? "," : "", kind, i + 1u, conn, role,
+			   invert ? "true" : "false", level);
+	else
+		ctl_printf(r, "%s%u %-8s %-18s %s%s\n", kind, i + 1u, conn, role, level,
+			   invert ? " (inverted)" : "");
+}
+
 int relays_render(const struct bmsd *b, struct ctl_reply *r, bool json)
 {
 	const struct cfg *c = b->cfg;
@@ -488,40 +501,17 @@ int relays_render(const struct bmsd *b, struct ctl_reply *r, bool json)
 	}
 	if (json)
 		ctl_printf(r, "],\"inputs\":[");
-	for (unsigned int i = 0; i < CFG_INPUTS; i++) {
-		const char *lv = !io ? "unknown"
-				 : (((io->di >> i) & 1u) != c->inputs.in[i].invert) ? "active"
-										     : "inactive";
-
-		if (json)
-			ctl_printf(r, "%s{\"input\":%u,\"connector\":\"%s\",\"role\":\"%s\","
-				   "\"invert\":%s,\"level\":\"%s\"}", i ? "," : "", i + 1u,
-				   chan_name(p, PROFILE_CH_INPUT, i),
-				   cfg_input_role_name(c->inputs.in[i].role),
-				   c->inputs.in[i].invert ? "true" : "false", lv);
-		else
-			ctl_printf(r, "input%u %-8s %-18s %s%s\n", i + 1u,
-				   chan_name(p, PROFILE_CH_INPUT, i),
-				   cfg_input_role_name(c->inputs.in[i].role), lv,
-				   c->inputs.in[i].invert ? " (inverted)" : "");
-	}
+	for (unsigned int i = 0; i < CFG_INPUTS; i++)
+		io_row(r, json, "input", i, chan_name(p, PROFILE_CH_INPUT, i),
+		       cfg_input_role_name(c->inputs.in[i].role), c->inputs.in[i].invert,
+		       !io ? "unknown"
+			   : (((io->di >> i) & 1u) != c->inputs.in[i].invert) ? "active" : "inactive");
 	if (json)
 		ctl_printf(r, "],\"outputs\":[");
-	for (unsigned int i = 0; i < CFG_OUTPUTS; i++) {
-		const char *on = dcmd & (1u << i) ? "on" : "off";
-
-		if (json)
-			ctl_printf(r, "%s{\"output\":%u,\"connector\":\"%s\",\"role\":\"%s\","
-				   "\"invert\":%s,\"level\":\"%s\"}", i ? "," : "", i + 1u,
-				   chan_name(p, PROFILE_CH_OUTPUT, i),
-				   cfg_output_role_name(c->outputs.out[i].role),
-				   c->outputs.out[i].invert ? "true" : "false", on);
-		else
-			ctl_printf(r, "output%u %-7s %-18s %s%s\n", i + 1u,
-				   chan_name(p, PROFILE_CH_OUTPUT, i),
-				   cfg_output_role_name(c->outputs.out[i].role), on,
-				   c->outputs.out[i].invert ? " (inverted)" : "");
-	}
+	for (unsigned int i = 0; i < CFG_OUTPUTS; i++)
+		io_row(r, json, "output", i, chan_name(p, PROFILE_CH_OUTPUT, i),
+		       cfg_output_role_name(c->outputs.out[i].role), c->outputs.out[i].invert,
+		       dcmd & (1u << i) ? "on" : "off");
 	if (json)
 		ctl_printf(r, "]}\n");
 	return 0;

@@ -59,7 +59,6 @@ struct view_counters {
 struct view {
 	uint64_t gen;   /* publications so far; 0: nothing yet */
 	uint64_t at_ms; /* CLOCK_MONOTONIC of this publication */
-	uint64_t snapshot_gen; /* pack model generation it was built from */
 
 	enum view_state state;
 	bool configured;
@@ -109,7 +108,7 @@ struct view {
 	uint8_t relay_roles[4];  /* enum cfg_relay_role */
 	uint8_t input_roles[4];  /* enum cfg_input_role */
 	uint8_t output_roles[4]; /* enum cfg_output_role */
-	uint8_t relay_cmd;       /* what bmsd commands */
+	uint8_t relay_cmd;       /* what bmsd commands (the battery logic's) */
 	uint8_t relay_out;       /* what the MCU drives */
 	uint8_t di, dos;
 

@@ -49,6 +49,8 @@ tune a ""
 sim_start a
 bmsd_start a
 until_json "st a" battery.state connected 100 || die "not connected: $J"
+# the first closing after start counts too
+until_json "st a" battery.counters.contactor_cycles.0 1 20 || die "closing not counted: $J"
 sim a "cell 1 3 3660" >/dev/null
 until_json "st a" relays.2.closed false 50 || die "charge contactor stays closed: $J"
 closed 2 && die "allow-charging stays closed: $J"
