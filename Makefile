@@ -4,8 +4,10 @@
 #   make            build everything (build/)
 #   make check      deps, build, unit suites (plain, ASan+UBSan, valgrind),
 #                   integration tests, the VM scenarios (real vcan, gpio-sim), fuzzers
+#   make check-loaded  make check three times on a host kept busy by
+#                   busy loops (LOAD_JOBS, LOAD_RUNS)
 #   make demo       bmsd running bms-sim's pack over a pty, with bmsctl watch
-#   make deps       install what is missing (Debian 12, as root)
+#   make deps       install what is missing (Debian 12, as root) and prove it works
 #   make install    PREFIX=/usr DESTDIR=...
 
 PREFIX ?= /usr/local
@@ -16,6 +18,9 @@ MANDIR ?= $(DATADIR)/man
 DESTDIR ?=
 
 CC ?= cc
+# pkg-config is asked when a recipe first needs a library's flags, not while
+# this file is read (the fragments set LIBS_* with a deferred $(eval ...)):
+# on a fresh machine make deps installs pkg-config and the libraries first.
 PKG_CONFIG ?= pkg-config
 OPT ?= -O2 -g
 WERROR ?= -Werror
@@ -60,7 +65,7 @@ MAN8 :=
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all check unit unit-san unit-valgrind integration fuzz demo deps clean install bench
+.PHONY: all check check-loaded unit unit-san unit-valgrind integration fuzz demo deps clean install bench
 all: $(foreach p,$(PROGRAMS),$(B)/bin/$(p)) $(foreach t,$(UNIT_TESTS),$(B)/tests/$(t))
 
 # objects: build/<path>.o and build/san/<path>.o
@@ -142,10 +147,19 @@ check: deps
 	@tests/summary.sh $(RESULTS) $(words $(UNIT_TESTS) $(UNIT_TESTS) $(UNIT_TESTS) $(INTEGRATION) $(VM_SCENARIOS) $(FUZZ_TARGETS))
 
 deps:
-	@packaging/deps.sh
+	@packaging/deps.sh all
 
-demo: deps all
-	@src/tools/demo.sh
+# make check under load: LOAD_JOBS busy loops (default two per CPU) for
+# LOAD_RUNS runs in a row (default 3); every run must pass
+check-loaded:
+	@tests/check-loaded.sh
+
+# The demo installs only its own set and builds only what it runs; the time
+# from here to its first status screen is printed (DEMO_T0).
+DEMO_BINS := $(B)/bin/bmsd $(B)/bin/bmsctl $(B)/bin/bms-sim
+demo:
+	@export DEMO_T0=$$(date +%s.%N) && packaging/deps.sh demo && \
+		$(MAKE) --no-print-directory -j2 $(DEMO_BINS) && B=$(abspath $(B)) src/tools/demo.sh
 
 bench: all
 	@bench/run.sh

@@ -4,17 +4,17 @@
 CFG_SRCS := src/cfg.c src/cfg_schema.c src/profile.c src/curve.c src/prot_schema.c \
 	src/cc_schema.c src/soc_schema.c src/limits_schema.c src/modbus_schema.c \
 	src/extcan_schema.c
-LIBS_YAML := $(shell $(PKG_CONFIG) --libs yaml-0.1)
+LIBS_YAML = $(eval LIBS_YAML := $(shell $(PKG_CONFIG) --libs yaml-0.1))$(LIBS_YAML)
 
 UNIT_TESTS += test_cfg
 test_cfg_SRCS := tests/unit/test_cfg.c $(CFG_SRCS) mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c \
 	mcu-bridge/port/host/simcfg.c
-test_cfg_LIBS := $(LIBS_YAML)
+test_cfg_LIBS = $(LIBS_YAML)
 
 # cfgdoc: the key reference from the schema (--man, --md, --keys)
 PROGRAMS += cfgdoc
 cfgdoc_SRCS := src/tools/cfgdoc.c $(CFG_SRCS)
-cfgdoc_LIBS := $(LIBS_YAML)
+cfgdoc_LIBS = $(LIBS_YAML)
 
 # The committed man page is generated: make man/bmsd.yaml.5 after a schema
 # change (test_cfg fails while a key is missing from it).

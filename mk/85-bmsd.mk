@@ -5,7 +5,7 @@ LOOP_SRCS := src/loop.c
 UNIT_TESTS += test_loop
 test_loop_SRCS := tests/unit/test_loop.c src/loop.c
 
-LIBS_BMSD := $(shell $(PKG_CONFIG) --libs libgpiod libsystemd)
+LIBS_BMSD = $(eval LIBS_BMSD := $(shell $(PKG_CONFIG) --libs libgpiod libsystemd))$(LIBS_BMSD)
 PROGRAMS += bmsd
 # LOGIC_SRCS: the battery logic (mk/86-89); MODBUS_SRCS, EXTCAN_SRCS: the
 # external interfaces (mk/90, mk/91), each with its bmsd_*.c hooks.

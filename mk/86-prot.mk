@@ -5,4 +5,4 @@ LOGIC_SRCS += src/prot.c
 UNIT_TESTS += test_prot
 test_prot_SRCS := tests/unit/test_prot.c src/prot.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
-test_prot_LIBS := $(LIBS_YAML)
+test_prot_LIBS = $(LIBS_YAML)

@@ -7,7 +7,7 @@ LIBS_STATE := -lpthread
 UNIT_TESTS += test_soc
 test_soc_SRCS := tests/unit/test_soc.c src/soc.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
-test_soc_LIBS := $(LIBS_YAML)
+test_soc_LIBS = $(LIBS_YAML)
 
 UNIT_TESTS += test_state
 test_state_SRCS := tests/unit/test_state.c src/state.c mcu-bridge/proto/crc.c

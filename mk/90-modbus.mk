@@ -4,20 +4,20 @@
 #   mbsrv: the RTU and TCP servers on the event loop
 #   bmsd_modbus.c: the hooks that tie them to bmsd
 MODBUS_SRCS := src/mbmap.c src/mbsrv.c src/bmsd_modbus.c
-LIBS_MODBUS := $(shell $(PKG_CONFIG) --libs libmodbus)
-MODBUS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmodbus)
+LIBS_MODBUS = $(eval LIBS_MODBUS := $(shell $(PKG_CONFIG) --libs libmodbus))$(LIBS_MODBUS)
+MODBUS_CFLAGS = $(eval MODBUS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmodbus))$(MODBUS_CFLAGS)
 CPPFLAGS += $(MODBUS_CFLAGS)
 
 UNIT_TESTS += test_mbmap
 test_mbmap_SRCS := tests/unit/test_mbmap.c src/mbmap.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
-test_mbmap_LIBS := $(LIBS_YAML)
+test_mbmap_LIBS = $(LIBS_YAML)
 
 # mbmapdoc: docs/modbus-map.md from the point tables
 PROGRAMS += mbmapdoc
 mbmapdoc_SRCS := src/tools/mbmapdoc.c src/mbmap.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c
-mbmapdoc_LIBS := $(LIBS_YAML)
+mbmapdoc_LIBS = $(LIBS_YAML)
 
 # The committed map is generated: make docs/modbus-map.md after a change of
 # the tables (tests/integration/modbus_doc.sh fails while they differ).

@@ -6,7 +6,7 @@ EXTCAN_SRCS := src/bmsd_can.c src/extcan.c src/can2.c
 UNIT_TESTS += test_extcan test_can2
 test_extcan_SRCS := tests/unit/test_extcan.c src/extcan.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
-test_extcan_LIBS := $(LIBS_YAML)
+test_extcan_LIBS = $(LIBS_YAML)
 test_can2_SRCS := tests/unit/test_can2.c src/can2.c src/extcan.c
 
 INTEGRATION += tests/integration/can_dbc.sh tests/integration/can_profiles.sh \

@@ -18,7 +18,7 @@ $PY "$D/can_dbcgen.py" --check "$DBC" ||
 mkdir -p "$T/a"
 ptypair tapa # bmsd <-> tap
 ptypair tapb # tap <-> bms-sim
-$B/bin/bms-sim --link slcan:"$T/tapb-b" --profile main-2r --boards 4 --cells 16 --temps 4 \
+"${RT[@]}" $B/bin/bms-sim --link slcan:"$T/tapb-b" --profile main-2r --boards 4 --cells 16 --temps 4 \
 	--control "$T/a/sim.sock" 2>"$T/a/sim.log" &
 PIDS+=($!)
 wait_sock "$T/a/sim.sock"

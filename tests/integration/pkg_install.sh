@@ -71,6 +71,18 @@ done
 out=$(systemd-analyze verify /lib/systemd/system/bmsd.service 2>&1) && [ -z "$out" ] ||
 	die "installed unit: systemd-analyze verify: $out"
 
+# every program that the unit runs comes from bmsd itself, from an essential
+# package, or from a package that bmsd's Depends names
+deps=$(dpkg-query -W -f='${Depends}' bmsd | tr ',' '\n' | sed 's/^ *//; s/[ (].*//')
+for exe in $(sed -n 's/^Exec[A-Za-z]*=[-@:+!]*\(\/[^ ]*\).*/\1/p' /lib/systemd/system/bmsd.service); do
+	owner=$(dpkg -S "$exe" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$owner" ] || owner=$(dpkg -S "$(readlink -f "$exe")" 2>/dev/null | head -n 1 | cut -d: -f1)
+	[ -n "$owner" ] || die "the unit runs $exe, which no package ships"
+	[ "$owner" = bmsd ] && continue
+	[ "$(dpkg-query -W -f='${Essential}' "$owner")" = yes ] && continue
+	grep -qx "$owner" <<<"$deps" || die "the unit runs $exe from $owner, which bmsd's Depends does not name ($deps)"
+done
+
 # the conffile, as shipped
 dpkg-query -W -f='${Conffiles}\n' bmsd | grep -q '^ /etc/bmsd/bmsd.yaml ' ||
 	die "/etc/bmsd/bmsd.yaml is not a conffile"

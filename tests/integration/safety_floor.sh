@@ -8,7 +8,7 @@ set -u
 HB_MS=300
 
 ptypair can
-$B/bin/bms-sim --link slcan:"$T/can-a" --boards 2 --cells 8 --temps 2 \
+"${RT[@]}" $B/bin/bms-sim --link slcan:"$T/can-a" --boards 2 --cells 8 --temps 2 \
 	--control "$T/ctl" 2>"$T/sim.log" &
 PIDS+=($!)
 wait_sock "$T/ctl"

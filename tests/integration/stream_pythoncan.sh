@@ -8,7 +8,7 @@ set -u
 $PY -c 'import can' 2>/dev/null || { echo "SKIP: /usr/bin/python3 has no python-can"; exit 77; }
 
 ptypair can
-$B/bin/bms-sim --link slcan:"$T/can-a" --boards 2 --cells 12 --temps 3 --soc 50 \
+"${RT[@]}" $B/bin/bms-sim --link slcan:"$T/can-a" --boards 2 --cells 12 --temps 3 --soc 50 \
 	--control "$T/ctl" 2>"$T/sim.log" &
 PIDS+=($!)
 wait_sock "$T/ctl"

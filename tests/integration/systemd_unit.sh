@@ -89,11 +89,11 @@ if command -v strace >/dev/null && command -v socat >/dev/null && [ -x "$B/bin/b
 	d=$T/run
 	mkdir -p "$d"
 	sed -e "s#/tmp/bmsd-demo#$d#g" -e "s#^  group: .*#  group: $(id -gn)#" etc/bmsd-demo.yaml >"$d/bmsd.yaml"
-	socat pty,raw,echo=0,link="$d/bridge" pty,raw,echo=0,link="$d/bridge-peer" 2>/dev/null &
+	"${RT[@]}" socat pty,raw,echo=0,link="$d/bridge" pty,raw,echo=0,link="$d/bridge-peer" 2>/dev/null &
 	PIDS+=($!)
 	wait_file() { for _ in $(seq 100); do [ -e "$1" ] && return 0; sleep 0.05; done; die "$1 did not appear"; }
 	wait_file "$d/bridge-peer"
-	"$B/bin/bms-sim" --link slcan:"$d/bridge-peer" --profile main-2r --boards 4 --cells 16 \
+	"${RT[@]}" "$B/bin/bms-sim" --link slcan:"$d/bridge-peer" --profile main-2r --boards 4 --cells 16 \
 		--temps 4 --control "$d/sim.sock" 2>"$d/sim.log" &
 	PIDS+=($!)
 	wait_file "$d/sim.sock"

@@ -7,7 +7,7 @@ set -u
 . "$(dirname "$0")/lib.sh"
 
 ptypair can
-$B/bin/bms-sim --link slcan:"$T/can-a" --scale 100 --soc 20 --current-mA 100000 \
+"${RT[@]}" $B/bin/bms-sim --link slcan:"$T/can-a" --scale 100 --soc 20 --current-mA 100000 \
 	--control "$T/ctl" 2>"$T/sim.log" &
 PIDS+=($!)
 wait_sock "$T/ctl"

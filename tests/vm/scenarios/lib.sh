@@ -177,7 +177,7 @@ vm_sim_start() {
 	local n=$1 ifc=$2
 	shift 2
 	mkdir -p "$T/$n"
-	$B/bin/bms-sim --link "socketcan:$ifc" --profile main-2r --boards 4 --cells 16 \
+	"${RT[@]}" $B/bin/bms-sim --link "socketcan:$ifc" --profile main-2r --boards 4 --cells 16 \
 		--temps 4 --feedback 1=1 --feedback 2=3 --control "$T/$n/sim.sock" "$@" \
 		2>>"$T/$n/sim.log" &
 	SIM=$!
