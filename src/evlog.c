@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,25 @@
 #define PRIO_MAX 7
 
 static const uint8_t magic[4] = { 0xB3, 'E', 'V', 'L' };
+
+/* Why the calling thread's last failed call failed (evlog_error()). */
+static _Thread_local char err_text[EVLOG_ERROR_MAX];
+
+static void set_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void set_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err_text, sizeof(err_text), fmt, ap);
+	va_end(ap);
+}
+
+const char *evlog_error(void)
+{
+	return err_text;
+}
 
 /* Descriptors waiting for the syncer; more than two rotations without a
  * completed sync means the disk is stalled, and then one more queued file
@@ -58,6 +79,7 @@ struct evlog {
 	uint64_t size;          /* end of the last good record of the current file */
 	struct evlog_stats st;
 	uint8_t rec[EVLOG_REC_MAX];
+	char dir[];             /* as given to evlog_open, for messages */
 };
 
 /* ---- the syncer -------------------------------------------------------- */
@@ -427,21 +449,84 @@ static int scan_fd(int fd, int (*cb)(const struct evlog_rec *r, void *arg), void
 	return 0;
 }
 
+/* Length of @dir without trailing slashes, for "<dir>/<file>" in messages
+ * ("/" gives 0, so "/events.log"). */
+static int dir_len(const char *dir)
+{
+	size_t n = strlen(dir);
+
+	while (n > 0 && dir[n - 1] == '/')
+		n--;
+	return n > INT_MAX ? INT_MAX : (int)n;
+}
+
+/*
+ * openat(@dirfd, @name) with O_NOFOLLOW: a symbolic link in place of a log
+ * file is never followed, neither to write (bmsd runs as root, and the link
+ * could point at any file) nor to read. O_NONBLOCK: a FIFO planted there
+ * cannot block the caller. On failure, sets the error text, naming the file
+ * (@dir is the directory's name) and returns -errno: -ELOOP for a link
+ * (also where O_EXCL found one).
+ */
+static int open_at(int dirfd, const char *dir, const char *name, int flags)
+{
+	int fd = openat(dirfd, name, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+	struct stat sb;
+
+	if (fd >= 0)
+		return fd;
+	fd = -errno;
+	/* with O_EXCL, a link there gives EEXIST */
+	if (fd == -EEXIST && fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISLNK(sb.st_mode))
+		fd = -ELOOP;
+	if (fd == -ELOOP)
+		set_err("%.*s/%s is a symbolic link; refusing to open it (the event log is "
+			"never read or written through a link)", dir_len(dir), dir, name);
+	else
+		set_err("%.*s/%s: cannot %s: %s", dir_len(dir), dir, name,
+			flags & O_CREAT ? "create" : "open", strerror(-fd));
+	return fd;
+}
+
+/* Open @dir (already made if it was missing) as the log's directory: not
+ * through a symbolic link either. Returns the descriptor or -errno, with
+ * the error text set. */
+static int dir_open(const char *dir, int flags)
+{
+	struct stat sb;
+	int fd = open(dir, flags | O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	fd = -errno;
+	/* O_NOFOLLOW | O_DIRECTORY on a link gives ENOTDIR (or ELOOP) */
+	if ((flags & O_NOFOLLOW) && (fd == -ENOTDIR || fd == -ELOOP) && lstat(dir, &sb) == 0 &&
+	    S_ISLNK(sb.st_mode)) {
+		set_err("%s is a symbolic link; refusing to open the event log through it", dir);
+		return -ELOOP;
+	}
+	set_err("%s: cannot open the event log directory: %s", dir, strerror(-fd));
+	return fd;
+}
+
 /* Highest seq in the previous file (0 if none or missing). */
-static int old_max_seq(int dirfd, uint64_t *max_seq)
+static int old_max_seq(struct evlog *l, uint64_t *max_seq)
 {
 	struct evlog_read_stats st = { 0 };
 	struct scan_out so;
 	int fd, rc;
 
 	*max_seq = 0;
-	fd = openat(dirfd, EVLOG_FILE_OLD, O_RDONLY | O_CLOEXEC);
+	fd = open_at(l->dirfd, l->dir, EVLOG_FILE_OLD, O_RDONLY);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
+		return fd == -ENOENT ? 0 : fd;
 	rc = scan_fd(fd, NULL, NULL, &st, &so);
 	close(fd);
-	if (rc)
+	if (rc) {
+		set_err("%s/%s: cannot read: %s", l->dir, EVLOG_FILE_OLD, strerror(-rc));
 		return rc;
+	}
 	*max_seq = so.max_seq;
 	return 0;
 }
@@ -452,19 +537,34 @@ static int cur_open(struct evlog *l)
 {
 	struct evlog_read_stats st = { 0 };
 	struct scan_out so;
+	const char *step;
 	uint64_t seq;
 	struct stat sb;
 	int fd, rc;
 
-	fd = openat(l->dirfd, EVLOG_FILE_CUR, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	fd = open_at(l->dirfd, l->dir, EVLOG_FILE_CUR, O_RDWR | O_CREAT | O_APPEND);
 	if (fd < 0)
-		return -errno;
-	rc = scan_fd(fd, NULL, NULL, &st, &so);
-	if (rc)
-		goto err;
+		return fd;
+	step = "stat";
 	if (fstat(fd, &sb) < 0)
 		goto err_errno;
+	/* Another name of this file could be a file anywhere on the file
+	 * system (a hard link planted in place of the log): never cut or
+	 * append to it. */
+	if (sb.st_nlink > 1) {
+		set_err("%s/%s has %ju hard links; refusing to write to it (another name "
+			"of the file could be any file)", l->dir, EVLOG_FILE_CUR,
+			(uintmax_t)sb.st_nlink);
+		rc = -EMLINK;
+		goto err;
+	}
+	rc = scan_fd(fd, NULL, NULL, &st, &so);
+	if (rc) {
+		step = "read";
+		goto err_rc;
+	}
 	if ((uint64_t)sb.st_size > so.valid_end) {
+		step = "cut off the torn tail of";
 		if (ftruncate(fd, (off_t)so.valid_end) < 0)
 			goto err_errno;
 		if (l->sync && fdatasync(fd) < 0)
@@ -474,12 +574,13 @@ static int cur_open(struct evlog *l)
 	l->st.corrupt_found += st.corrupt;
 	seq = so.max_seq;
 	if (seq == 0) {
-		rc = old_max_seq(l->dirfd, &seq);
+		rc = old_max_seq(l, &seq);
 		if (rc)
 			goto err;
 	}
 	if (seq + 1 > l->st.next_seq)
 		l->st.next_seq = seq + 1;
+	step = "sync the directory of";
 	if (l->sync && fsync(l->dirfd) < 0)
 		goto err_errno;
 	l->fd = fd;
@@ -490,6 +591,8 @@ static int cur_open(struct evlog *l)
 
 err_errno:
 	rc = -errno;
+err_rc:
+	set_err("%s/%s: cannot %s: %s", l->dir, EVLOG_FILE_CUR, step, strerror(-rc));
 err:
 	close(fd);
 	return rc;
@@ -498,27 +601,47 @@ err:
 int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool sync)
 {
 	struct evlog *l;
+	size_t n;
 	int dfd, rc;
 
 	if (out)
 		*out = NULL;
-	if (!out || !dir || !dir[0] || max_bytes < EVLOG_MIN_BYTES)
+	if (!out || !dir || !dir[0] || max_bytes < EVLOG_MIN_BYTES) {
+		set_err("evlog_open: invalid argument");
 		return -EINVAL;
-	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
-		return -errno;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0)
-		return -errno;
+	}
+	/* the name without trailing slashes, which would make open() follow
+	 * a link in its last component */
+	n = (size_t)dir_len(dir);
+	if (n == 0 && dir[0] == '/')
+		n = 1;
+	l = calloc(1, sizeof(*l) + strlen(dir) + 1);
+	if (!l) {
+		set_err("%s: out of memory", dir);
+		return -ENOMEM;
+	}
+	memcpy(l->dir, dir, n);
+	if (mkdir(l->dir, 0750) < 0 && errno != EEXIST) {
+		rc = -errno;
+		set_err("%s: cannot create the event log directory: %s", l->dir, strerror(-rc));
+		free(l);
+		return rc;
+	}
+	dfd = dir_open(l->dir, O_NOFOLLOW);
+	if (dfd < 0) {
+		free(l);
+		return dfd;
+	}
 	/* Two writers would interleave records and each truncate the
 	 * other's "torn" tail. */
 	if (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
 		rc = errno == EWOULDBLOCK ? -EBUSY : -errno;
-		goto err_dir;
-	}
-	l = calloc(1, sizeof(*l));
-	if (!l) {
-		rc = -ENOMEM;
-		goto err_dir;
+		if (rc == -EBUSY)
+			set_err("%s: another process writes this event log", l->dir);
+		else
+			set_err("%s: cannot lock the event log directory: %s", l->dir,
+				strerror(-rc));
+		goto err;
 	}
 	l->dirfd = dfd;
 	l->fd = -1;
@@ -526,22 +649,21 @@ int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool syn
 	l->sync = sync;
 	l->st.next_seq = 1;
 	rc = cur_open(l);
-	if (rc) {
-		free(l);
-		goto err_dir;
-	}
+	if (rc)
+		goto err;
 	if (sync) {
 		rc = syncer_start(l);
 		if (rc) {
+			set_err("%s: cannot start the sync thread: %s", l->dir, strerror(-rc));
 			close(l->fd);
-			free(l);
-			goto err_dir;
+			goto err;
 		}
 	}
 	*out = l;
 	return 0;
 
-err_dir:
+err:
+	free(l);
 	close(dfd);
 	return rc;
 }
@@ -574,8 +696,12 @@ static int rotate(struct evlog *l)
 {
 	int fd;
 
-	if (renameat(l->dirfd, EVLOG_FILE_CUR, l->dirfd, EVLOG_FILE_OLD) < 0)
-		return -errno;
+	if (renameat(l->dirfd, EVLOG_FILE_CUR, l->dirfd, EVLOG_FILE_OLD) < 0) {
+		fd = -errno;
+		set_err("%s/%s: cannot rename to %s: %s", l->dir, EVLOG_FILE_CUR, EVLOG_FILE_OLD,
+			strerror(-fd));
+		return fd;
+	}
 	l->fd_gen++;
 	/* the retired file's last records still need their sync */
 	if (l->sy.running)
@@ -586,10 +712,11 @@ static int rotate(struct evlog *l)
 	l->size = 0;
 	l->st.cur_bytes = 0;
 	l->st.rotations++;
-	fd = openat(l->dirfd, EVLOG_FILE_CUR,
-		    O_RDWR | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0640);
+	/* the name was just renamed away: whatever is there now (a link, a
+	 * file) was put there by someone else, and is not opened */
+	fd = open_at(l->dirfd, l->dir, EVLOG_FILE_CUR, O_RDWR | O_CREAT | O_EXCL | O_APPEND);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	l->fd = fd;
 	if (l->sync)
 		syncer_request(l, -1, true);
@@ -640,6 +767,7 @@ static int write_rec(struct evlog *l, size_t len)
 	return 0;
 
 err:
+	set_err("%s/%s: cannot append: %s", l->dir, EVLOG_FILE_CUR, strerror(-rc));
 	/* Cut a partial record off at once, so the next one does not follow
 	 * garbage; if even that fails, the reopen in the next append
 	 * recovers the file. */
@@ -656,8 +784,10 @@ int evlog_append(struct evlog *l, uint16_t code, int prio, const char *text,
 	size_t n, len;
 	int rc;
 
-	if (!l || !text || prio < 0 || prio > PRIO_MAX)
+	if (!l || !text || prio < 0 || prio > PRIO_MAX) {
+		set_err("evlog_append: invalid argument");
 		return -EINVAL;
+	}
 	n = strnlen(text, EVLOG_TEXT_MAX + 1);
 	if (n > EVLOG_TEXT_MAX) {
 		n = EVLOG_TEXT_MAX;
@@ -705,11 +835,14 @@ int evlog_read(const char *dir, int (*cb)(const struct evlog_rec *r, void *arg),
 	if (!st)
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
-	if (!dir || !dir[0] || !cb)
+	if (!dir || !dir[0] || !cb) {
+		set_err("evlog_read: invalid argument");
 		return -EINVAL;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	/* a reader may follow a link to the directory, not to a file in it */
+	dfd = dir_open(dir, 0);
 	if (dfd < 0)
-		return -errno;
+		return dfd;
 	/* If the previous file is still the one we opened after the current
 	 * one is open, no rotation came between the two opens and the pair
 	 * is consecutive. A few retries; then read what we have. */
@@ -717,14 +850,14 @@ int evlog_read(const char *dir, int (*cb)(const struct evlog_rec *r, void *arg),
 		struct stat a, b;
 		bool same;
 
-		ofd = openat(dfd, EVLOG_FILE_OLD, O_RDONLY | O_CLOEXEC);
-		if (ofd < 0 && errno != ENOENT) {
-			rc = -errno;
+		ofd = open_at(dfd, dir, EVLOG_FILE_OLD, O_RDONLY);
+		if (ofd < 0 && ofd != -ENOENT) {
+			rc = ofd;
 			goto out;
 		}
-		cfd = openat(dfd, EVLOG_FILE_CUR, O_RDONLY | O_CLOEXEC);
-		if (cfd < 0 && errno != ENOENT) {
-			rc = -errno;
+		cfd = open_at(dfd, dir, EVLOG_FILE_CUR, O_RDONLY);
+		if (cfd < 0 && cfd != -ENOENT) {
+			rc = cfd;
 			goto out;
 		}
 		if (fstatat(dfd, EVLOG_FILE_OLD, &b, 0) < 0)
@@ -742,10 +875,18 @@ int evlog_read(const char *dir, int (*cb)(const struct evlog_rec *r, void *arg),
 			ofd = cfd = -1;
 		}
 	}
-	if (ofd >= 0)
+	if (ofd >= 0) {
 		rc = scan_fd(ofd, cb, arg, st, &so);
-	if (!rc && cfd >= 0)
+		if (rc < 0)
+			set_err("%.*s/%s: cannot read: %s", dir_len(dir), dir, EVLOG_FILE_OLD,
+				strerror(-rc));
+	}
+	if (!rc && cfd >= 0) {
 		rc = scan_fd(cfd, cb, arg, st, &so);
+		if (rc < 0)
+			set_err("%.*s/%s: cannot read: %s", dir_len(dir), dir, EVLOG_FILE_CUR,
+				strerror(-rc));
+	}
 out:
 	if (ofd >= 0)
 		close(ofd);

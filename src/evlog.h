@@ -56,9 +56,16 @@ struct evlog;
  * in the current file, or in the previous one when the current file holds
  * no valid record; a new log starts at seq 1.
  *
+ * No file is opened through a symbolic link: not @dir itself (its last
+ * component; the ones before it are followed), and not events.log or
+ * events.log.1 (opened with O_NOFOLLOW relative to the directory). A link
+ * in their place is refused with -ELOOP and never written through, nor is
+ * an events.log with more than one hard link (-EMLINK).
+ *
  * Returns 0 and sets *@out, or a negative errno: -EINVAL for a bad
- * argument, -EBUSY when another process has the log open, -EACCES,
- * -ENOTDIR, -ENOENT (missing parent), ... from the file system.
+ * argument, -EBUSY when another process has the log open, -ELOOP for a
+ * symbolic link, -EMLINK, -EACCES, -ENOTDIR, -ENOENT (missing parent), ...
+ * from the file system; evlog_error() then says why, naming the file.
  * Allocates once; nothing after this call allocates. */
 int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool sync);
 
@@ -73,8 +80,10 @@ int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool syn
  * the previous one (rename) and a new current file is started.
  *
  * Returns 0, or a negative errno: -EINVAL for a bad argument; a file
- * system error (-ENOSPC, -EIO, ...), in which case the record is not stored
- * and the file is left ending in its last good record. A failed background
+ * system error (-ENOSPC, -EIO, ...; -ELOOP when a symbolic link has taken
+ * the place of events.log, which is then not written), in which case the
+ * record is not stored and the file is left ending in its last good record
+ * (evlog_error() says why). A failed background
  * sync is counted (evlog_stats()->sync_errors) and reported by
  * evlog_flush().
  * After an error the next append tries again from a clean state. */
@@ -121,14 +130,26 @@ struct evlog_read_stats {
  *
  * Opens the files read-only and takes no lock, so it works while a writer
  * appends; the two files are opened as one consistent pair even if the
- * writer rotates meanwhile.
+ * writer rotates meanwhile. @dir may be a symbolic link; the files in it
+ * may not (-ELOOP, as for the writer).
  *
  * @cb returns 0 to go on; any other value stops the read, and evlog_read
  * returns it. @st (may be NULL) is filled in any case. Returns 0, the
  * callback's value, -EINVAL, or a negative errno (-ENOENT when @dir does not
- * exist; missing files in an existing directory are an empty log). */
+ * exist; missing files in an existing directory are an empty log), with
+ * evlog_error() saying why. */
 int evlog_read(const char *dir, int (*cb)(const struct evlog_rec *r, void *arg),
 	       void *arg, struct evlog_read_stats *st);
+
+/* Longest text of evlog_error(), with its NUL. */
+#define EVLOG_ERROR_MAX 1280
+
+/* Why the calling thread's last failed evlog_open(), evlog_append() or
+ * evlog_read() failed, naming the file or directory, e.g.
+ * "/var/lib/bmsd/events.log is a symbolic link; refusing to open it (...)".
+ * Meaningful only right after a call returned a negative errno; the text
+ * stays valid until the thread's next evlog call. */
+const char *evlog_error(void);
 
 /*
  * TEST ONLY: write each record in chunks of 1 to 16 bytes of pseudo-random

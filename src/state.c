@@ -205,11 +205,15 @@ int state_read(const char *path, struct soc_persist *p, uint64_t *wall_s, char *
 	char why[200];
 	int fd, rc;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* not through a symbolic link in place of the file; and a FIFO
+	 * there must not block the caller */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		rc = -errno;
 		if (rc == -ENOENT)
 			snprintf(err, n, "%s: no state file", path);
+		else if (rc == -ELOOP)
+			snprintf(err, n, "%s is a symbolic link; refusing to read through it", path);
 		else
 			snprintf(err, n, "%s: cannot open: %s", path, strerror(-rc));
 		return rc;
@@ -267,13 +271,83 @@ static void dir_of(const char *path, char *dir, size_t n)
 	snprintf(dir, n, "%.*s", (int)len, path);
 }
 
+/* The last component of @path. */
+static const char *base_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/*
+ * Open the directory of the state file, @dir, making it (not its parents:
+ * a typo must not build a tree) if it is missing. Not through a symbolic
+ * link: bmsd runs as root, and a link planted in place of the directory
+ * would make it create and replace files elsewhere. Returns the descriptor
+ * or -errno with @err filled (@tmp is the file about to be created).
+ */
+static int dir_open(const char *dir, const char *tmp, char *err, size_t n)
+{
+	const int flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	struct stat sb;
+	int fd, rc;
+
+	fd = open(dir, flags);
+	if (fd < 0 && errno == ENOENT) {
+		if (mkdir(dir, 0750) == 0 || errno == EEXIST)
+			fd = open(dir, flags);
+		else
+			errno = ENOENT; /* the open's error (a missing parent) */
+	}
+	if (fd >= 0)
+		return fd;
+	rc = -errno;
+	/* O_NOFOLLOW | O_DIRECTORY on a link gives ENOTDIR (or ELOOP) */
+	if ((rc == -ENOTDIR || rc == -ELOOP) && lstat(dir, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		snprintf(err, n, "cannot create %s: the directory %s is a symbolic link; refusing "
+			 "to write through it", tmp, dir);
+		return -ELOOP;
+	}
+	snprintf(err, n, "cannot create %s: %s", tmp, strerror(-rc));
+	return rc;
+}
+
+/*
+ * Create the temporary file @name in @dfd, exclusively and never through a
+ * symbolic link (O_EXCL | O_NOFOLLOW). One that is already there, left
+ * over from a crash or planted (a link, a file, hard-linked elsewhere), is
+ * removed (unlink removes a link, not what it points to) and the creation
+ * tried once more.
+ */
+static int tmp_create(int dfd, const char *name, const char *tmp, char *err, size_t n)
+{
+	const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY;
+	int fd, rc;
+
+	fd = openat(dfd, name, flags, 0640);
+	if (fd < 0 && errno == EEXIST) {
+		if (unlinkat(dfd, name, 0) < 0 && errno != ENOENT) {
+			rc = -errno;
+			snprintf(err, n, "cannot remove the leftover %s: %s", tmp, strerror(-rc));
+			return rc;
+		}
+		fd = openat(dfd, name, flags, 0640);
+	}
+	if (fd < 0) {
+		rc = -errno;
+		snprintf(err, n, "cannot create %s: %s", tmp, strerror(-rc));
+		return rc;
+	}
+	return fd;
+}
+
 int state_write(const char *path, const struct soc_persist *p, uint64_t wall_s, char *err,
 		size_t n)
 {
 	char tmp[SOC_PATH_MAX + 8], dir[SOC_PATH_MAX];
 	uint8_t buf[STATE_FILE_LEN];
 	size_t len = state_encode(p, wall_s, buf);
-	const char *step;
+	const char *step, *name = base_of(path), *tmp_name;
 	int fd, dfd, rc;
 
 	if (strlen(path) >= SOC_PATH_MAX) {
@@ -281,15 +355,17 @@ int state_write(const char *path, const struct soc_persist *p, uint64_t wall_s, 
 		return -ENAMETOOLONG;
 	}
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	tmp_name = base_of(tmp);
 	dir_of(path, dir, sizeof(dir));
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
-	if (fd < 0 && errno == ENOENT && mkdir(dir, 0750) == 0)
-		/* the directory, not its parents: a typo must not build a tree */
-		fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0640);
+	/* the file is created, renamed and synced relative to one directory
+	 * descriptor: the same directory throughout */
+	dfd = dir_open(dir, tmp, err, n);
+	if (dfd < 0)
+		return dfd;
+	fd = tmp_create(dfd, tmp_name, tmp, err, n);
 	if (fd < 0) {
-		rc = -errno;
-		snprintf(err, n, "cannot create %s: %s", tmp, strerror(-rc));
-		return rc;
+		close(dfd);
+		return fd;
 	}
 	step = "write";
 	rc = write_all(fd, buf, len);
@@ -303,23 +379,24 @@ int state_write(const char *path, const struct soc_persist *p, uint64_t wall_s, 
 	}
 	if (rc) {
 		snprintf(err, n, "cannot %s %s: %s", step, tmp, strerror(-rc));
-		unlink(tmp);
+		unlinkat(dfd, tmp_name, 0);
+		close(dfd);
 		return rc;
 	}
-	if (rename(tmp, path) < 0) {
+	/* a link in place of the file is replaced, not followed */
+	if (renameat(dfd, tmp_name, dfd, name) < 0) {
 		rc = -errno;
 		snprintf(err, n, "cannot rename %s to %s: %s", tmp, path, strerror(-rc));
-		unlink(tmp);
+		unlinkat(dfd, tmp_name, 0);
+		close(dfd);
 		return rc;
 	}
 	/* the rename is durable only once the directory is */
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) < 0) {
+	if (fsync(dfd) < 0) {
 		rc = -errno;
 		snprintf(err, n, "cannot fsync the directory %s: %s", dir, strerror(-rc));
 	}
-	if (dfd >= 0)
-		close(dfd);
+	close(dfd);
 	return rc;
 }
 

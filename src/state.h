@@ -10,6 +10,13 @@
  * is not a whole, current-version file with a good CRC; the temporary file
  * is never read.
  *
+ * Nothing goes through a symbolic link (bmsd runs as root, possibly in a
+ * directory others can write to): the directory is opened with O_NOFOLLOW
+ * and the file is created, renamed and synced relative to it; <file>.tmp is
+ * created with O_EXCL | O_NOFOLLOW, after removing one already there (left
+ * over from a crash, or planted: a link is removed, not what it points
+ * to); a link at <file> is replaced by the rename, and the reader refuses it.
+ *
  * bmsd's event loop never waits for the disk: it hands a copy of the state
  * to the saver (state_saver_submit), whose own thread writes it; a newer
  * copy submitted before the write started replaces the older one.
@@ -38,15 +45,17 @@ int state_decode(const uint8_t *buf, size_t len, struct soc_persist *p, uint64_t
 /*
  * Read @path. Returns 0 with *@p (and *@wall_s, may be NULL) filled;
  * -ENOENT when there is no file (a leftover <path>.tmp changes nothing);
- * -EINVAL when the file is corrupt; another negative errno when it cannot
- * be read. On failure @err says why, naming the file.
+ * -EINVAL when the file is corrupt; -ELOOP when @path is a symbolic link
+ * (not followed); another negative errno when it cannot be read. On
+ * failure @err says why, naming the file.
  */
 int state_read(const char *path, struct soc_persist *p, uint64_t *wall_s, char *err,
 	       size_t n);
 
 /* Write @p atomically to @path as described above; blocks on the disk.
  * Returns 0, or a negative errno with @err saying which step failed (the
- * old file is then untouched). */
+ * old file is then untouched): -ELOOP when the directory is a symbolic
+ * link. */
 int state_write(const char *path, const struct soc_persist *p, uint64_t wall_s, char *err,
 		size_t n);
 

@@ -963,6 +963,8 @@ int __wrap_openat(int dfd, const char *path, int flags, ...);
 
 static void (*race_hook)(void);
 static int race_fired;
+/* called with the directory before evlog creates events.log */
+static void (*create_hook)(int dfd);
 
 int __wrap_openat(int dfd, const char *path, int flags, ...)
 {
@@ -974,6 +976,12 @@ int __wrap_openat(int dfd, const char *path, int flags, ...)
 		va_start(ap, flags);
 		mode = (mode_t)va_arg(ap, int);
 		va_end(ap);
+	}
+	if (create_hook && (flags & O_CREAT) && !strcmp(path, EVLOG_FILE_CUR)) {
+		void (*fn)(int) = create_hook;
+
+		create_hook = NULL;
+		fn(dfd);
 	}
 	if (race_hook && (flags & O_ACCMODE) == O_RDONLY && !strcmp(path, EVLOG_FILE_CUR)) {
 		void (*fn)(void) = race_hook;
@@ -1092,6 +1100,209 @@ static void test_write_errors(void)
 	rm_tmp();
 }
 
+/* ---- symbolic and hard links planted in the directory ------------------ */
+
+/* A file outside the log's directory that a planted link points at. Its
+ * content is no valid record: a writer that opened it would cut it to 0. */
+static char victim_dir[64], victim[128];
+static const char victim_text[] = "root:x:0:0:precious, not a log\n";
+
+static void victim_make(void)
+{
+	strcpy(victim_dir, "/tmp/evlog-victim.XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(victim_dir));
+	path_of(victim, sizeof(victim), victim_dir, "victim");
+	spew(victim_dir, "victim", victim_text, sizeof(victim_text) - 1);
+}
+
+/* The victim is as made, and nothing else appeared beside it. */
+static bool victim_intact(void)
+{
+	size_t n;
+	uint8_t *b = slurp(victim_dir, "victim", &n);
+	bool ok = n == sizeof(victim_text) - 1 && memcmp(b, victim_text, n) == 0;
+	struct stat sb;
+
+	free(b);
+	ok &= stat(victim, &sb) == 0 && sb.st_nlink == 1;
+	ok &= fsize(victim_dir, "new") == -1;
+	ok &= fsize(victim_dir, EVLOG_FILE_CUR) == -1 && fsize(victim_dir, EVLOG_FILE_OLD) == -1;
+	return ok;
+}
+
+/* The last error names @name in @dir and says @what. */
+static bool error_says(const char *dir, const char *name, const char *what)
+{
+	char p[256];
+
+	path_of(p, sizeof(p), dir, name);
+	if (strstr(evlog_error(), p) && strstr(evlog_error(), what))
+		return true;
+	fprintf(stderr, "\nevlog_error(): %s\n", evlog_error());
+	return false;
+}
+
+static void link_at(const char *target, const char *dir, const char *name)
+{
+	char p[256];
+
+	path_of(p, sizeof(p), dir, name);
+	CU_ASSERT_EQUAL_FATAL(symlink(target, p), 0);
+}
+
+static void unlink_at(const char *dir, const char *name)
+{
+	char p[256];
+
+	path_of(p, sizeof(p), dir, name);
+	CU_ASSERT_EQUAL(unlink(p), 0);
+}
+
+/* A symbolic link in place of events.log or events.log.1 is refused with
+ * -ELOOP, by the writer and the reader, and nothing is written through it. */
+static void test_symlink_refused(void)
+{
+	const char *d = mk_tmp();
+	char dangling[128];
+	struct evlog *l = (struct evlog *)&sink;
+
+	victim_make();
+	link_at(victim, d, EVLOG_FILE_CUR);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false), -ELOOP);
+	CU_ASSERT_PTR_NULL(l);
+	CU_ASSERT(error_says(d, EVLOG_FILE_CUR, "is a symbolic link"));
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, true), -ELOOP);
+	CU_ASSERT_EQUAL(read_all(d, NULL), -ELOOP);
+	CU_ASSERT(error_says(d, EVLOG_FILE_CUR, "is a symbolic link"));
+	CU_ASSERT_EQUAL(sink.n, 0);
+	CU_ASSERT(victim_intact());
+	unlink_at(d, EVLOG_FILE_CUR);
+
+	/* a link to a file that does not exist: O_CREAT would make it */
+	path_of(dangling, sizeof(dangling), victim_dir, "new");
+	link_at(dangling, d, EVLOG_FILE_CUR);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false), -ELOOP);
+	CU_ASSERT(victim_intact());
+	unlink_at(d, EVLOG_FILE_CUR);
+
+	/* the previous file, read at open when the current one is empty */
+	link_at(victim, d, EVLOG_FILE_OLD);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false), -ELOOP);
+	CU_ASSERT(error_says(d, EVLOG_FILE_OLD, "is a symbolic link"));
+	CU_ASSERT_EQUAL(read_all(d, NULL), -ELOOP);
+	CU_ASSERT(error_says(d, EVLOG_FILE_OLD, "is a symbolic link"));
+	CU_ASSERT(victim_intact());
+	unlink_at(d, EVLOG_FILE_OLD);
+
+	/* gone: an ordinary log again (the empty events.log made above is fine) */
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false), 0);
+	CU_ASSERT_EQUAL(append_gen(l, 1, 20), 0);
+	evlog_close(l);
+	CU_ASSERT_EQUAL(read_all(d, NULL), 0);
+	CU_ASSERT(sink_consecutive(1, 1));
+	CU_ASSERT(victim_intact());
+	rm_tmp();
+	rm_dir(victim_dir);
+}
+
+static void plant_link(int dfd)
+{
+	CU_ASSERT_EQUAL(symlinkat(victim, dfd, EVLOG_FILE_CUR), 0);
+}
+
+/* A link planted between a rotation's rename and its create (the window
+ * in which no events.log exists) is not written through: the appends fail
+ * until it is removed, then the log goes on. */
+static void test_symlink_at_rotation(void)
+{
+	const char *d = mk_tmp();
+	struct evlog *l;
+	uint64_t s, first_lost;
+	int rc;
+
+	victim_make();
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, true), 0);
+	for (s = 1; s <= 5; s++)
+		CU_ASSERT_EQUAL(append_gen(l, s, 100), 0);
+	create_hook = plant_link;
+	for (rc = 0; rc == 0 && s < 100; s++)
+		rc = append_gen(l, s, 100);
+	CU_ASSERT_PTR_NULL(create_hook);        /* the rotation came */
+	CU_ASSERT_EQUAL(rc, -ELOOP);
+	CU_ASSERT(error_says(d, EVLOG_FILE_CUR, "is a symbolic link"));
+	CU_ASSERT_EQUAL(evlog_stats(l)->rotations, 1);
+	first_lost = s - 1;
+	/* later appends reopen events.log: the link again */
+	CU_ASSERT_EQUAL(append_gen(l, first_lost, 100), -ELOOP);
+	CU_ASSERT_EQUAL(append_gen(l, first_lost, 100), -ELOOP);
+	CU_ASSERT_EQUAL(evlog_stats(l)->errors, 3);
+	CU_ASSERT(victim_intact());
+	/* the administrator removes it */
+	unlink_at(d, EVLOG_FILE_CUR);
+	CU_ASSERT_EQUAL(append_gen(l, first_lost, 100), 0);
+	CU_ASSERT_EQUAL(evlog_flush(l), 0);
+	evlog_close(l);
+	CU_ASSERT_EQUAL(read_all(d, NULL), 0);
+	CU_ASSERT(sink.n > 0 && sink_consecutive(1, first_lost));
+	CU_ASSERT(victim_intact());
+	rm_tmp();
+	rm_dir(victim_dir);
+}
+
+/* A hard link in place of events.log: a second name for a file elsewhere
+ * (possible where fs.protected_hardlinks is off). Not cut, not appended to. */
+static void test_hardlink_refused(void)
+{
+	const char *d = mk_tmp();
+	char p[128];
+	struct evlog *l;
+
+	victim_make();
+	path_of(p, sizeof(p), d, EVLOG_FILE_CUR);
+	if (link(victim, p) < 0) {
+		/* another file system, or protected_hardlinks for a non-owner */
+		rm_tmp();
+		rm_dir(victim_dir);
+		return;
+	}
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false), -EMLINK);
+	CU_ASSERT(error_says(d, EVLOG_FILE_CUR, "hard links"));
+	unlink_at(d, EVLOG_FILE_CUR);
+	CU_ASSERT(victim_intact());
+	rm_tmp();
+	rm_dir(victim_dir);
+}
+
+/* The directory itself as a link: the writer refuses it (it would create
+ * the files wherever it points); a reader may follow it. */
+static void test_symlink_dir(void)
+{
+	const char *d = mk_tmp();
+	char lnk[128], slash[136];
+	struct evlog *l;
+
+	victim_make();
+	path_of(lnk, sizeof(lnk), d, "state");
+	CU_ASSERT_EQUAL_FATAL(symlink(victim_dir, lnk), 0);
+	CU_ASSERT_EQUAL(evlog_open(&l, lnk, 4096, false), -ELOOP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(evlog_error(), lnk));
+	CU_ASSERT_PTR_NOT_NULL(strstr(evlog_error(), "is a symbolic link"));
+	/* a trailing slash does not make the writer follow it */
+	snprintf(slash, sizeof(slash), "%s//", lnk);
+	CU_ASSERT_EQUAL(evlog_open(&l, slash, 4096, false), -ELOOP);
+	CU_ASSERT(victim_intact());
+	CU_ASSERT_EQUAL(read_all(lnk, NULL), 0);
+	CU_ASSERT_EQUAL(sink.n, 0);
+	/* a dangling one is not made into a directory either */
+	CU_ASSERT_EQUAL(unlink(lnk), 0);
+	path_of(slash, sizeof(slash), victim_dir, "new");
+	CU_ASSERT_EQUAL_FATAL(symlink(slash, lnk), 0);
+	CU_ASSERT_EQUAL(evlog_open(&l, lnk, 4096, false), -ELOOP);
+	CU_ASSERT(victim_intact());
+	rm_tmp();
+	rm_dir(victim_dir);
+}
+
 void cu_register(void)
 {
 	static const struct cu_test tests[] = {
@@ -1115,6 +1326,10 @@ void cu_register(void)
 		CU_TEST(test_read_while_rotating),
 		CU_TEST(test_read_races_rotation),
 		CU_TEST(test_write_errors),
+		CU_TEST(test_symlink_refused),
+		CU_TEST(test_symlink_at_rotation),
+		CU_TEST(test_hardlink_refused),
+		CU_TEST(test_symlink_dir),
 		CU_END,
 	};
 

@@ -3,7 +3,8 @@
  * state: the state file's encoding, every way a file can be wrong (torn,
  * bad CRC, another version, wrong length, trailing bytes, out-of-range
  * values), the atomic write (a rename that never happened, a leftover
- * temporary file, a read-only directory), and the saver thread (hand-over,
+ * temporary file, links planted as the temporary file, the file or the
+ * directory, a read-only directory), and the saver thread (hand-over,
  * replacement of pending copies, error news once, recovery).
  */
 #include <errno.h>
@@ -378,6 +379,178 @@ static void test_write_errors(void)
 	CU_ASSERT_EQUAL(state_write(longp, &p, 5, err, sizeof(err)), -ENAMETOOLONG);
 }
 
+/* ---- links planted in the directory ------------------------------------ */
+
+/* A file outside the state directory that a planted link points at. */
+static char vdir[64], victim[128];
+static const char victim_text[] = "root:x:0:0:precious, not a state file\n";
+
+static void victim_make(void)
+{
+	snprintf(vdir, sizeof(vdir), "/tmp/test_state_victim.XXXXXX");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(vdir));
+	snprintf(victim, sizeof(victim), "%s/victim", vdir);
+	put_file(victim, (const uint8_t *)victim_text, sizeof(victim_text) - 1);
+}
+
+/* The victim is as made (content, one link), and nothing appeared beside it. */
+static bool victim_intact(void)
+{
+	char b[sizeof(victim_text) + 16], p[160];
+	struct stat st;
+	ssize_t r;
+	int fd = open(victim, O_RDONLY);
+
+	if (fd < 0)
+		return false;
+	r = read(fd, b, sizeof(b));
+	close(fd);
+	if (r != (ssize_t)sizeof(victim_text) - 1 || memcmp(b, victim_text, (size_t)r))
+		return false;
+	if (stat(victim, &st) || st.st_nlink != 1)
+		return false;
+	snprintf(p, sizeof(p), "%s/new", vdir);
+	if (access(p, F_OK) == 0)
+		return false;
+	snprintf(p, sizeof(p), "%s/state", vdir);
+	if (access(p, F_OK) == 0)
+		return false;
+	snprintf(p, sizeof(p), "%s/state.tmp", vdir);
+	return access(p, F_OK) != 0;
+}
+
+static void victim_rm(void)
+{
+	char p[160];
+
+	unlink(victim);
+	snprintf(p, sizeof(p), "%s/state", vdir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/state.tmp", vdir);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/new", vdir);
+	unlink(p);
+	rmdir(vdir);
+}
+
+/* @p is a regular file holding @want. */
+static bool holds(const char *p, const struct soc_persist *want)
+{
+	struct soc_persist q;
+	struct stat st;
+	char err[300];
+
+	return lstat(p, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+	       state_read(p, &q, NULL, err, sizeof(err)) == 0 && same(want, &q);
+}
+
+/* A link planted as <file>.tmp, to a file or to nothing: the write removes
+ * the link, creates its own file and renames it; the victim is untouched. */
+static void test_tmp_symlink(void)
+{
+	struct soc_persist p = sample();
+	char err[300], tmp[160], dangling[128];
+	struct stat st;
+
+	mkdir_fresh();
+	victim_make();
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CU_ASSERT_EQUAL_FATAL(symlink(victim, tmp), 0);
+	CU_ASSERT_EQUAL(state_write(path, &p, 5, err, sizeof(err)), 0);
+	CU_ASSERT(victim_intact());
+	CU_ASSERT(holds(path, &p));
+	CU_ASSERT_NOT_EQUAL(lstat(tmp, &st), 0);
+	/* to a file that does not exist: O_CREAT would have made it */
+	snprintf(dangling, sizeof(dangling), "%s/new", vdir);
+	CU_ASSERT_EQUAL_FATAL(symlink(dangling, tmp), 0);
+	p.soc_ppm = 5;
+	CU_ASSERT_EQUAL(state_write(path, &p, 6, err, sizeof(err)), 0);
+	CU_ASSERT(victim_intact());
+	CU_ASSERT(holds(path, &p));
+	CU_ASSERT_NOT_EQUAL(lstat(tmp, &st), 0);
+	/* a hard link: O_TRUNC would have emptied the victim */
+	if (link(victim, tmp) == 0) {
+		p.soc_ppm = 6;
+		CU_ASSERT_EQUAL(state_write(path, &p, 7, err, sizeof(err)), 0);
+		CU_ASSERT(victim_intact());
+		CU_ASSERT(holds(path, &p));
+		CU_ASSERT_NOT_EQUAL(lstat(tmp, &st), 0);
+	}
+	victim_rm();
+	rm_dir();
+}
+
+/* A link in place of the state file: not read, replaced by the next write. */
+static void test_file_symlink(void)
+{
+	struct soc_persist p = sample(), q;
+	uint8_t b[STATE_FILE_LEN];
+	char err[300];
+
+	mkdir_fresh();
+	victim_make();
+	/* even a valid state file behind the link is not read */
+	state_encode(&p, 5, b);
+	put_file(victim, b, sizeof(b));
+	CU_ASSERT_EQUAL_FATAL(symlink(victim, path), 0);
+	CU_ASSERT_EQUAL(state_read(path, &q, NULL, err, sizeof(err)), -ELOOP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a symbolic link"));
+	put_file(victim, (const uint8_t *)victim_text, sizeof(victim_text) - 1);
+	p.soc_ppm = 7;
+	CU_ASSERT_EQUAL(state_write(path, &p, 5, err, sizeof(err)), 0);
+	CU_ASSERT(victim_intact());
+	CU_ASSERT(holds(path, &p));
+	victim_rm();
+	rm_dir();
+}
+
+/* The directory as a link: the writer refuses it, a dangling one too (it
+ * is not made into a directory), and nothing appears where it points. */
+static void test_dir_symlink(void)
+{
+	struct soc_persist p = sample();
+	char err[300], lnk[100], file[120], dangling[128];
+
+	mkdir_fresh();
+	victim_make();
+	snprintf(lnk, sizeof(lnk), "%s/lib", dir);
+	snprintf(file, sizeof(file), "%s/state", lnk);
+	CU_ASSERT_EQUAL_FATAL(symlink(vdir, lnk), 0);
+	CU_ASSERT_EQUAL(state_write(file, &p, 5, err, sizeof(err)), -ELOOP);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, lnk));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "is a symbolic link"));
+	CU_ASSERT(victim_intact());
+	CU_ASSERT_EQUAL(unlink(lnk), 0);
+	snprintf(dangling, sizeof(dangling), "%s/new", vdir);
+	CU_ASSERT_EQUAL_FATAL(symlink(dangling, lnk), 0);
+	CU_ASSERT_EQUAL(state_write(file, &p, 5, err, sizeof(err)), -ELOOP);
+	CU_ASSERT(victim_intact());
+	CU_ASSERT_EQUAL(unlink(lnk), 0);
+	victim_rm();
+	rm_dir();
+}
+
+/* A leftover <file>.tmp that cannot be removed: the write fails and says
+ * so, the old file stays. */
+static void test_tmp_not_removable(void)
+{
+	struct soc_persist p = sample(), old = sample();
+	char err[300], tmp[160];
+
+	mkdir_fresh();
+	old.soc_ppm = 333333;
+	CU_ASSERT_EQUAL_FATAL(state_write(path, &old, 5, err, sizeof(err)), 0);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	CU_ASSERT_EQUAL_FATAL(mkdir(tmp, 0700), 0);
+	CU_ASSERT_EQUAL(state_write(path, &p, 6, err, sizeof(err)), -EISDIR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "cannot remove the leftover"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, tmp));
+	CU_ASSERT(holds(path, &old));
+	CU_ASSERT_EQUAL(rmdir(tmp), 0);
+	rm_dir();
+}
+
 /*
  * A read-only directory. root writes anywhere, so the check runs in a
  * child that gives up root for nobody (when the suite runs as root).
@@ -517,6 +690,10 @@ void cu_register(void)
 		CU_TEST(test_rename_never_happened),
 		CU_TEST(test_makes_its_directory),
 		CU_TEST(test_write_errors),
+		CU_TEST(test_tmp_symlink),
+		CU_TEST(test_file_symlink),
+		CU_TEST(test_dir_symlink),
+		CU_TEST(test_tmp_not_removable),
 		CU_TEST(test_read_only_dir),
 		CU_TEST(test_saver),
 		CU_END,
