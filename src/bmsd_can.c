@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,17 @@ struct bus {
 	enum canio_state state;
 	uint64_t retry_ms;           /* next open attempt while closed */
 	uint64_t full_since_ms;      /* first refused send since the last success */
-	bool full_logged;
+	uint64_t full_refused;       /* sends refused since then */
+	/*
+	 * Stuck: the queue stayed full for FULL_MS (nobody reads or
+	 * acknowledges). Said once when it begins and once when frames flow
+	 * again; in between the queue is dropped and the bus reopened each
+	 * time it fills, silently, and counted here.
+	 */
+	bool stuck;
+	uint64_t stuck_since_ms;     /* the first refused send of it */
+	uint64_t stuck_dropped;      /* sends refused during it */
+	uint64_t stuck_reopens;      /* queues dropped with a reopening */
 	int last_err;                /* last open or I/O error, 0 none */
 	struct canio_stats total;    /* of the openings before this one */
 	uint64_t send_errors, skipped, opens, open_failures;
@@ -162,6 +173,34 @@ static void bus_open(struct bus *bus, uint64_t now_ms)
 	bus->last_err = 0;
 }
 
+/* The end of a stuck queue: frames flow again (@why NULL), or the bus is
+ * set up anew. Said once, with how long it lasted and what it cost. */
+static void stuck_end(struct bus *bus, uint64_t now_ms, const char *why)
+{
+	uint64_t ms = now_ms - bus->stuck_since_ms;
+
+	if (!bus->stuck)
+		return;
+	bus->stuck = false;
+	bmsd_event(bus->xc->b, EV_CAN_ERROR, LOG_NOTICE,
+		   "%s %s: %s after %" PRIu64 ".%" PRIu64 " s with the transmit queue full; "
+		   "%" PRIu64 " frames dropped, %" PRIu64 " reopenings", bus->name, bus->uri,
+		   why ? why : "frames flow again", ms / 1000u, ms % 1000u / 100u,
+		   bus->stuck_dropped, bus->stuck_reopens);
+}
+
+/* While stuck, a frame the interface took is not yet proof that frames
+ * flow: after a reopening, an slcan queue takes frames into bmsd's own
+ * buffer until that fills too. They flow when the descriptor also has room
+ * for more (the tty or socket drains). */
+static bool bus_flows(const struct bus *bus)
+{
+	struct pollfd pfd = { .fd = canio_fd(bus->io), .events = POLLOUT };
+
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLOUT) &&
+	       !(pfd.revents & (POLLERR | POLLHUP | POLLNVAL));
+}
+
 /* Close @bus and set it up for @enable, @uri and @bitrate, its counters
  * from zero; it opens at the next tick. */
 static void bus_setup(struct bus *bus, bool enable, const char *uri, uint32_t bitrate,
@@ -170,6 +209,7 @@ static void bus_setup(struct bus *bus, bool enable, const char *uri, uint32_t bi
 	const char *name = bus->name;
 	struct bmsd_can *xc = bus->xc;
 
+	stuck_end(bus, loop_now_ms(), "reconfigured");
 	bus_close(bus);
 	memset(bus, 0, sizeof(*bus));
 	bus->name = name;
@@ -241,7 +281,9 @@ static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
 
 		if (rc == 0) {
 			bus->full_since_ms = 0;
-			bus->full_logged = false;
+			bus->full_refused = 0;
+			if (bus->stuck && bus_flows(bus))
+				stuck_end(bus, now, NULL);
 			continue;
 		}
 		if (rc == -EAGAIN || rc == -ENOBUFS) {
@@ -249,6 +291,9 @@ static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
 			 * next one of its kind is encoded afresh */
 			if (!bus->full_since_ms)
 				bus->full_since_ms = now ? now : 1u;
+			bus->full_refused++;
+			if (bus->stuck)
+				bus->stuck_dropped++;
 			break;
 		}
 		bus->send_errors++;
@@ -257,14 +302,24 @@ static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
 	}
 	if (bus->full_since_ms && now - bus->full_since_ms >= FULL_MS) {
 		/* whatever sits in the queue is old by now: drop it with the
-		 * link, so that a peer that comes back reads current values */
-		if (!bus->full_logged)
+		 * link, so that a peer that comes back reads current values.
+		 * With nobody reading, this repeats each time the queue fills
+		 * again (seconds): said once, counted, and said again only when
+		 * frames flow. */
+		if (!bus->stuck) {
+			bus->stuck = true;
+			bus->stuck_since_ms = bus->full_since_ms;
+			bus->stuck_dropped = bus->full_refused;
+			bus->stuck_reopens = 0;
 			bmsd_event(b, EV_CAN_ERROR, LOG_WARNING,
 				   "%s %s: transmit queue full for %u ms (no peer reading?); "
-				   "dropping what is queued", bus->name, bus->uri, FULL_MS);
-		bus->full_logged = true;
+				   "dropping what is queued, each time it fills, until frames "
+				   "flow", bus->name, bus->uri, FULL_MS);
+		}
+		bus->stuck_reopens++;
 		bus_close(bus);
 		bus->full_since_ms = 0;
+		bus->full_refused = 0;
 		bus->retry_ms = now;
 	}
 }
@@ -487,6 +542,11 @@ static void stats_text(const struct bmsd_can *xc, unsigned int i, struct ctl_rep
 			   xc->x2.sched.period_ms, bus->uri, bus_state(bus));
 	if (bus->last_err)
 		ctl_printf(r, " (%s)", strerror(-bus->last_err));
+	if (bus->stuck)
+		ctl_printf(r, "\n  full: transmit queue full for %" PRIu64 " s (no peer reading?): "
+			   "%" PRIu64 " frames dropped, %" PRIu64 " reopenings",
+			   (now - bus->stuck_since_ms) / 1000u, bus->stuck_dropped,
+			   bus->stuck_reopens);
 	ctl_printf(r, "\n  tx:   %" PRIu64 " frames, %" PRIu64 " dropped (queue full), %" PRIu64
 		   " send errors, %" PRIu64 " left out (values not known), %" PRIu64
 		   " skipped (bus-off)\n", s.tx_frames, s.tx_dropped, bus->send_errors,
