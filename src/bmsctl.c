@@ -979,7 +979,7 @@ static int do_events(int argc, char **argv, struct opts *o)
 	rc = evlog_read(dir, ev_cb, &e, &st);
 	if (rc < 0) {
 		fprintf(stderr, "%s: cannot read the event log in %s: %s\n", prog, dir,
-			strerror(-rc));
+			evlog_error());
 		free(e.ring);
 		return EXIT_FAIL;
 	}

@@ -51,7 +51,7 @@ void bmsd_event(struct bmsd *b, unsigned int code, int prio, const char *fmt, ..
 			  loop_now_us());
 	if (rc < 0 && !b->ev_failed) {
 		b->ev_failed = true;
-		log_err("event log: cannot append: %s", strerror(-rc));
+		log_err("event log: cannot append: %s", evlog_error());
 	} else if (rc == 0) {
 		b->ev_failed = false;
 	}
@@ -590,7 +590,7 @@ static void config_apply(struct bmsd *b, struct cfg *n)
 				n->event_log.sync);
 		if (rc < 0)
 			log_err("event log %s: %s; events go to the journal only",
-				n->event_log.dir, strerror(-rc));
+				n->event_log.dir, evlog_error());
 	}
 	if (!old || memcmp(&old->gpio, &n->gpio, sizeof(n->gpio))) {
 		gpio_close_all(b);

@@ -3,6 +3,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -704,14 +705,17 @@ int ctl_open(struct ctl **out, struct loop *l, const char *path, const char *gro
 		set_err(err, errlen, "control socket %s: cannot bind: %s", path, strerror(-rc));
 		goto err_close;
 	}
-	if (stat(path, &st) < 0 || chmod(path, 0660) < 0) {
-		rc = -errno;
-		set_err(err, errlen, "control socket %s: %s", path, strerror(-rc));
+	/* bind() made it 0660 under the umask; nothing here follows a link that
+	 * someone who can write the directory put in its place meanwhile */
+	rc = lstat(path, &st) < 0 ? -errno : S_ISSOCK(st.st_mode) ? 0 : -ELOOP;
+	if (rc < 0) {
+		set_err(err, errlen, "control socket %s: %s", path,
+			rc == -ELOOP ? "replaced by something that is not a socket" : strerror(-rc));
 		goto err_unlink;
 	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
-	if (gid != (gid_t)-1 && chown(path, (uid_t)-1, gid) < 0) {
+	if (gid != (gid_t)-1 && fchownat(AT_FDCWD, path, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0) {
 		rc = -errno;
 		set_err(err, errlen, "control socket %s: cannot give it to group '%s': %s",
 			path, group, strerror(-rc));
