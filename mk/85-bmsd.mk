@@ -31,3 +31,6 @@ $(B)/lib/slowsync.so: tests/tools/slowsync.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -fPIC -shared -o $@ $< -ldl
 all: $(B)/lib/slowsync.so
 INTEGRATION += tests/integration/bmsd_slow_disk.sh
+
+# make demo's directory: links and foreign directories refused or replaced, as root
+INTEGRATION += tests/integration/demo_dir.sh
