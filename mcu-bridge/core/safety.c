@@ -33,13 +33,31 @@ void safety_configure(struct safety *s, const struct bp_config *c, uint32_t crc,
 	s->temp_hi_dC = c->temp_crit_high_dC;
 	s->temp_lo_dC = c->temp_crit_low_dC;
 	s->short_mA = c->short_circuit_mA;
+	s->boards = c->board_count;
+	s->cells = c->cells_per_board;
+	s->temps = c->temps_per_board;
+	s->ntc_enable = c->ntc_enable;
 	if (changed && s->state == BP_SAFETY_ARMED)
 		trip(s, BP_TRIP_CFG_CHANGED, now_ms);
-	if (changed) {
-		/* a heartbeat naming the old config no longer counts */
+	if (changed) /* a heartbeat naming the old config no longer counts */
 		s->hb_alive = false;
-		s->cell_hi = s->cell_lo = s->temp_hi = s->temp_lo = 0;
-		s->short_now = false;
+	/* Causes stay until their values come back in range under the new
+	 * limits. Values that the configuration no longer has are gone by the
+	 * operator's decision: they would block every reset forever. */
+	for (unsigned int b = 0; b < SAFETY_SOURCES; b++) {
+		uint32_t cm = 0;
+		uint8_t tm = 0;
+
+		if (b == SAFETY_EXT_SOURCE) {
+			tm = s->ntc_enable;
+		} else if (b < s->boards) {
+			cm = s->cells >= 32u ? ~(uint32_t)0 : ((uint32_t)1 << s->cells) - 1u;
+			tm = (uint8_t)((1u << s->temps) - 1u);
+		}
+		s->cell_hi[b] &= cm;
+		s->cell_lo[b] &= cm;
+		s->temp_hi[b] &= tm;
+		s->temp_lo[b] &= tm;
 	}
 	s->configured = true;
 	s->cfg_crc = crc;
@@ -61,14 +79,16 @@ static uint16_t causes_present(const struct safety *s)
 {
 	uint16_t c = 0;
 
-	if (s->cell_hi)
-		c |= BP_TRIP_CELL_HIGH;
-	if (s->cell_lo)
-		c |= BP_TRIP_CELL_LOW;
-	if (s->temp_hi)
-		c |= BP_TRIP_TEMP_HIGH;
-	if (s->temp_lo)
-		c |= BP_TRIP_TEMP_LOW;
+	for (unsigned int b = 0; b < SAFETY_SOURCES; b++) {
+		if (s->cell_hi[b])
+			c |= BP_TRIP_CELL_HIGH;
+		if (s->cell_lo[b])
+			c |= BP_TRIP_CELL_LOW;
+		if (s->temp_hi[b])
+			c |= BP_TRIP_TEMP_HIGH;
+		if (s->temp_lo[b])
+			c |= BP_TRIP_TEMP_LOW;
+	}
 	if (s->short_now)
 		c |= BP_TRIP_SHORT_CIRCUIT;
 	if (!s->hb_alive)
@@ -92,22 +112,10 @@ void safety_command(struct safety *s, uint8_t relays, bool reset, uint32_t now_m
 		s->relay_cmd = relays & 0x0Fu;
 }
 
-static uint64_t bit(unsigned int src)
+/* A limit crossed now trips, unless that reason is latched already. */
+static bool cross(struct safety *s, bool now, uint16_t why, uint32_t now_ms)
 {
-	return src <= SAFETY_EXT_SOURCE ? (uint64_t)1 << src : 0;
-}
-
-static bool update(struct safety *s, uint64_t *set, unsigned int src, bool now, uint16_t why,
-		   uint32_t now_ms)
-{
-	if (!now) {
-		if (set)
-			*set &= ~bit(src);
-		return false;
-	}
-	if (set)
-		*set |= bit(src);
-	if (!s->configured || (s->trip & why))
+	if (!now || !s->configured || (s->trip & why))
 		return false;
 	trip(s, why, now_ms);
 	return true;
@@ -116,36 +124,57 @@ static bool update(struct safety *s, uint64_t *set, unsigned int src, bool now, 
 bool safety_check_cells(struct safety *s, unsigned int src, const uint16_t *mV, unsigned int n,
 			uint32_t now_ms)
 {
-	bool hi = false, lo = false, t;
+	uint32_t hi = 0, lo = 0, na = 0;
+	bool t;
 
-	if (!s->configured)
+	if (!s->configured || src >= SAFETY_SOURCES)
 		return false;
+	if (n > 32u)
+		n = 32u;
 	for (unsigned int i = 0; i < n; i++) {
+		uint32_t b = (uint32_t)1 << i;
+
 		if (mV[i] == BP_CELL_MV_NA)
-			continue;
-		hi |= mV[i] > s->cell_hi_mV;
-		lo |= mV[i] < s->cell_lo_mV;
+			na |= b;
+		else if (mV[i] > s->cell_hi_mV)
+			hi |= b;
+		else if (mV[i] < s->cell_lo_mV)
+			lo |= b;
 	}
-	t = update(s, &s->cell_hi, src, hi, BP_TRIP_CELL_HIGH, now_ms);
-	t |= update(s, &s->cell_lo, src, lo, BP_TRIP_CELL_LOW, now_ms);
+	/* a value not reported keeps its cause as last known */
+	na |= n >= 32u ? 0 : ~(((uint32_t)1 << n) - 1u);
+	s->cell_hi[src] = (s->cell_hi[src] & na) | hi;
+	s->cell_lo[src] = (s->cell_lo[src] & na) | lo;
+	t = cross(s, hi != 0, BP_TRIP_CELL_HIGH, now_ms);
+	t |= cross(s, lo != 0, BP_TRIP_CELL_LOW, now_ms);
 	return t;
 }
 
 bool safety_check_temps(struct safety *s, unsigned int src, const int16_t *dC, unsigned int n,
 			uint32_t now_ms)
 {
-	bool hi = false, lo = false, t;
+	uint8_t hi = 0, lo = 0, na = 0;
+	bool t;
 
-	if (!s->configured)
+	if (!s->configured || src >= SAFETY_SOURCES)
 		return false;
+	if (n > 8u)
+		n = 8u;
 	for (unsigned int i = 0; i < n; i++) {
+		uint8_t b = (uint8_t)(1u << i);
+
 		if (dC[i] == BP_TEMP_DC_NA)
-			continue;
-		hi |= dC[i] > s->temp_hi_dC;
-		lo |= dC[i] < s->temp_lo_dC;
+			na |= b;
+		else if (dC[i] > s->temp_hi_dC)
+			hi |= b;
+		else if (dC[i] < s->temp_lo_dC)
+			lo |= b;
 	}
-	t = update(s, &s->temp_hi, src, hi, BP_TRIP_TEMP_HIGH, now_ms);
-	t |= update(s, &s->temp_lo, src, lo, BP_TRIP_TEMP_LOW, now_ms);
+	na |= (uint8_t) ~((1u << n) - 1u);
+	s->temp_hi[src] = (uint8_t)((s->temp_hi[src] & na) | hi);
+	s->temp_lo[src] = (uint8_t)((s->temp_lo[src] & na) | lo);
+	t = cross(s, hi != 0, BP_TRIP_TEMP_HIGH, now_ms);
+	t |= cross(s, lo != 0, BP_TRIP_TEMP_LOW, now_ms);
 	return t;
 }
 
@@ -156,24 +185,20 @@ bool safety_check_current(struct safety *s, int32_t mA, uint32_t now_ms)
 
 	if (!s->configured)
 		return false;
-	if (mA == BP_CURRENT_MA_NA) {
-		s->short_now = false;
-		return false;
-	}
+	if (mA == BP_CURRENT_MA_NA)
+		return false; /* unknown: the cause stays as last known */
 	mag = mA < 0 ? (uint32_t)-(int64_t)mA : (uint32_t)mA;
 	sc = mag > s->short_mA;
 	s->short_now = sc;
-	return update(s, NULL, 0, sc, BP_TRIP_SHORT_CIRCUIT, now_ms);
+	return cross(s, sc, BP_TRIP_SHORT_CIRCUIT, now_ms);
 }
 
 void safety_forget(struct safety *s, unsigned int src)
 {
-	uint64_t m = ~bit(src);
-
-	s->cell_hi &= m;
-	s->cell_lo &= m;
-	s->temp_hi &= m;
-	s->temp_lo &= m;
+	/* Deliberately nothing: the source's values are unknown, and an
+	 * unknown cause counts as present (see safety.h). */
+	(void)s;
+	(void)src;
 }
 
 uint8_t safety_tick(struct safety *s, uint32_t now_ms)

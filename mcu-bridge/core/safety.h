@@ -18,6 +18,7 @@
 #include "../proto/bp.h"
 
 #define SAFETY_EXT_SOURCE BP_MAX_BOARDS /* index of the MCU's own NTCs */
+#define SAFETY_SOURCES (BP_MAX_BOARDS + 1u)
 
 struct safety {
 	uint8_t state;        /* enum bp_safety */
@@ -32,8 +33,14 @@ struct safety {
 	uint32_t last_hb_ms;
 	uint8_t relay_cmd;    /* last commanded while armed */
 	uint8_t relays;       /* what to drive */
-	/* causes present now, per source: bit n = board n, bit 32 = own NTCs */
-	uint64_t cell_hi, cell_lo, temp_hi, temp_lo;
+	uint8_t boards, cells, temps, ntc_enable; /* what the configuration has */
+	/* Causes present, as last known, per source (board n, or the MCU's own
+	 * NTCs at SAFETY_EXT_SOURCE): bit i = value i beyond its limit. A bit
+	 * clears only when that value is reported back in range; a value that
+	 * is not reported (NA, board offline) keeps its bit: unknown counts as
+	 * present. */
+	uint32_t cell_hi[SAFETY_SOURCES], cell_lo[SAFETY_SOURCES];
+	uint8_t temp_hi[SAFETY_SOURCES], temp_lo[SAFETY_SOURCES];
 	bool short_now;
 	uint32_t trip_ms;     /* when the last trip happened */
 	uint32_t trip_hb_age_ms; /* heartbeat age when a heartbeat trip fired */
@@ -43,7 +50,10 @@ void safety_init(struct safety *s);
 
 /* A configuration with @crc became active. A different one arriving while
  * armed trips (BP_TRIP_CFG_CHANGED): limits and calibration changed under
- * closed contacts, so the daemon must re-arm deliberately. */
+ * closed contacts, so the daemon must re-arm deliberately. Causes present
+ * stay until their values are reported again and judged by the new limits;
+ * only those of boards, cells and sensors that the configuration no longer
+ * has are dropped. */
 void safety_configure(struct safety *s, const struct bp_config *c, uint32_t crc, uint32_t now_ms);
 
 /* A heartbeat arrived; it counts only if it names the active config. */
@@ -55,16 +65,21 @@ void safety_heartbeat(struct safety *s, uint32_t cfg_crc, uint32_t now_ms);
 void safety_command(struct safety *s, uint8_t relays, bool reset, uint32_t now_ms);
 
 /* Hard-limit checks, on every sample. @src is a board index or
- * SAFETY_EXT_SOURCE. Values equal to the NA codes are skipped. Each
- * returns true if it tripped the floor now. */
+ * SAFETY_EXT_SOURCE; value i of a source is cell or sensor i. A value
+ * beyond its limit trips the floor and marks its cause present; a value in
+ * range clears its cause; a value equal to the NA code neither trips nor
+ * clears: its cause stays as last known. Each returns true if it tripped
+ * the floor now. */
 bool safety_check_cells(struct safety *s, unsigned int src, const uint16_t *mV, unsigned int n,
 			uint32_t now_ms);
 bool safety_check_temps(struct safety *s, unsigned int src, const int16_t *dC, unsigned int n,
 			uint32_t now_ms);
 bool safety_check_current(struct safety *s, int32_t mA, uint32_t now_ms);
 
-/* A source stopped reporting (board offline): forget its present causes,
- * so that a reset is not blocked by stale data. Latched trips remain. */
+/* A source stopped reporting (board offline). Its values are unknown now:
+ * a cause that was present stays present until the source reports that
+ * value back in range, so that a reset never clears a trip whose cause is
+ * unknown. Nothing is dropped. */
 void safety_forget(struct safety *s, unsigned int src);
 
 /* Evaluate the heartbeat and state. Returns the relay mask to drive. */

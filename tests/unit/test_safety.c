@@ -9,6 +9,9 @@ static struct bp_config cfg(void)
 	struct bp_config c;
 
 	memset(&c, 0, sizeof(c));
+	c.board_count = 8;
+	c.cells_per_board = 24;
+	c.temps_per_board = 8;
 	c.heartbeat_timeout_ms = 500;
 	c.cell_crit_high_mV = 3650;
 	c.cell_crit_low_mV = 2500;
@@ -151,6 +154,86 @@ static void test_cell_cause_per_board(void)
 	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED); /* board 2 still high */
 	safety_forget(&s, 2);                         /* board 2 went offline */
 	safety_command(&s, 0, true, 4);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);  /* its cell is unknown, not gone */
+	safety_check_cells(&s, 2, ok, 1, 5);          /* board 2 back, in range */
+	safety_command(&s, 0, true, 6);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
+}
+
+/* A trip's cause becomes unknown when its board goes offline: the trip
+ * stays until that board reports the value back in range. */
+static void test_forget_keeps_unknown_cause(void)
+{
+	struct safety s;
+	uint16_t hi[4] = { 3300, 3700, 3300, 3300 }, ok[4] = { 3300, 3300, 3300, 3300 };
+	uint16_t other[4] = { 3300, BP_CELL_MV_NA, 3300, 3300 };
+
+	armed(&s, 0);
+	CU_ASSERT_TRUE(safety_check_cells(&s, 3, hi, 4, 1));
+	CU_ASSERT(s.trip & BP_TRIP_CELL_HIGH);
+	safety_forget(&s, 3); /* board 3 offline */
+	safety_heartbeat(&s, 0xABCD, 2);
+	safety_command(&s, 0, true, 2);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	CU_ASSERT(s.trip & BP_TRIP_CELL_HIGH);
+	/* another board's report says nothing about board 3 */
+	CU_ASSERT_FALSE(safety_check_cells(&s, 4, ok, 4, 3));
+	safety_command(&s, 0, true, 3);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	/* board 3 back, but the cell that was high reads NA: still unknown */
+	CU_ASSERT_FALSE(safety_check_cells(&s, 3, other, 4, 4));
+	safety_command(&s, 0, true, 4);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	/* board 3 reports every cell in range: the reset clears */
+	CU_ASSERT_FALSE(safety_check_cells(&s, 3, ok, 4, 5));
+	safety_command(&s, 0, true, 5);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
+	CU_ASSERT_EQUAL(s.trip, 0);
+}
+
+static void test_forget_keeps_unknown_temp(void)
+{
+	struct safety s;
+	int16_t hot[2] = { 250, 700 }, ok[2] = { 250, 250 }, na[2] = { 250, BP_TEMP_DC_NA };
+
+	armed(&s, 0);
+	CU_ASSERT_TRUE(safety_check_temps(&s, 5, hot, 2, 1));
+	safety_forget(&s, 5);
+	safety_heartbeat(&s, 0xABCD, 2);
+	safety_command(&s, 0, true, 2);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	safety_check_temps(&s, 5, na, 2, 3); /* the hot sensor faulted: unknown */
+	safety_command(&s, 0, true, 3);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	safety_check_temps(&s, 5, ok, 2, 4);
+	safety_command(&s, 0, true, 4);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
+}
+
+/* A new configuration re-evaluates causes against its limits when the
+ * sources report again; until then a cause that was present stays. */
+static void test_new_config_keeps_causes(void)
+{
+	struct safety s;
+	struct bp_config c = cfg();
+	uint16_t hi[1] = { 3700 }, ok[1] = { 3300 };
+
+	armed(&s, 0);
+	CU_ASSERT_TRUE(safety_check_cells(&s, 1, hi, 1, 1));
+	c.cell_crit_high_mV = 3640;
+	safety_configure(&s, &c, 0xBEEF, 2);
+	safety_heartbeat(&s, 0xBEEF, 3);
+	safety_command(&s, 0, true, 3);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	safety_check_cells(&s, 1, ok, 1, 4);
+	safety_command(&s, 0, true, 4);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
+	/* a board that the new configuration no longer has is gone, not unknown */
+	CU_ASSERT_TRUE(safety_check_cells(&s, 6, hi, 1, 5));
+	c.board_count = 4;
+	safety_configure(&s, &c, 0xC0DE, 6);
+	safety_heartbeat(&s, 0xC0DE, 7);
+	safety_command(&s, 0, true, 7);
 	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
 }
 
@@ -187,6 +270,23 @@ static void test_short_circuit(void)
 	CU_ASSERT_EQUAL(s.relays, 0);
 	armed(&s, 0);
 	CU_ASSERT_TRUE(safety_check_current(&s, 8388607, 2));
+}
+
+/* A current that cannot be read says nothing about a latched short. */
+static void test_short_cause_kept_while_na(void)
+{
+	struct safety s;
+
+	armed(&s, 0);
+	CU_ASSERT_TRUE(safety_check_current(&s, 600000, 1));
+	CU_ASSERT_FALSE(safety_check_current(&s, BP_CURRENT_MA_NA, 2));
+	safety_heartbeat(&s, 0xABCD, 3);
+	safety_command(&s, 0, true, 3);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	CU_ASSERT(s.trip & BP_TRIP_SHORT_CIRCUIT);
+	CU_ASSERT_FALSE(safety_check_current(&s, 1000, 4));
+	safety_command(&s, 0, true, 4);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
 }
 
 static void test_limits_ignored_unconfigured(void)
@@ -264,8 +364,12 @@ void cu_register(void)
 		CU_TEST(test_reset_after_heartbeat_trip),
 		CU_TEST(test_cell_limits),
 		CU_TEST(test_cell_cause_per_board),
+		CU_TEST(test_forget_keeps_unknown_cause),
+		CU_TEST(test_forget_keeps_unknown_temp),
+		CU_TEST(test_new_config_keeps_causes),
 		CU_TEST(test_temp_limits),
 		CU_TEST(test_short_circuit),
+		CU_TEST(test_short_cause_kept_while_na),
 		CU_TEST(test_limits_ignored_unconfigured),
 		CU_TEST(test_trip_while_locked_latches),
 		CU_TEST(test_new_config_while_armed_trips),
