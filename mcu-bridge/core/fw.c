@@ -377,7 +377,7 @@ static void adc_step(struct fw *fw)
 		return;
 	meas_feed(&fw->meas, &blk);
 	fw->pack_us += blk.period_us;
-	if (safety_check_current(&fw->safety, fw->meas.out.I_mA, now))
+	if (safety_check_current(&fw->safety, fw->meas.out.I_mA, fw->meas.out.I_range, now))
 		trip_now(fw);
 	for (unsigned int i = 0; i < BP_NUM_NTC; i++)
 		ext[i] = (fw->cfg.ntc_enable & (1u << i)) ? fw->meas.out.t_dC[i] : BP_TEMP_DC_NA;

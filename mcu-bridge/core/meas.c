@@ -213,9 +213,12 @@ static void out_reset(struct meas_out *o)
 {
 	unsigned int i;
 
-	for (i = 0; i < BP_NUM_CURRENT; i++)
+	for (i = 0; i < BP_NUM_CURRENT; i++) {
 		o->mA[i] = BP_CURRENT_MA_NA;
+		o->range[i] = MEAS_RANGE_OK;
+	}
 	o->I_mA = BP_CURRENT_MA_NA;
+	o->I_range = MEAS_RANGE_OK;
 	o->cur_flags = 0;
 	for (i = 0; i < BP_NUM_NTC; i++) {
 		o->t_dC[i] = BP_TEMP_DC_NA;
@@ -279,12 +282,14 @@ struct sums {
 	uint32_t out[2], ref[2], ntc[2], hum, supply;
 };
 
-/* Within 1 % of either rail: saturated output or a missing sensor. */
-static bool railed(uint32_t sum, uint32_t n, uint32_t fs)
+/* Within 1 % of the low or the high rail: -1 or +1; 0 between. */
+static int railed(uint32_t sum, uint32_t n, uint32_t fs)
 {
 	uint64_t c = (uint64_t)sum * 100u, full = (uint64_t)fs * n;
 
-	return c <= full || c >= full * 99u;
+	if (c <= full)
+		return -1;
+	return c >= full * 99u ? 1 : 0;
 }
 
 static void cal_step(struct meas *m, unsigned int s, int32_t dv_uV, uint32_t period_us)
@@ -314,12 +319,23 @@ static void currents(struct meas *m, const struct sums *sm, uint32_t n, uint32_t
 	int32_t I;
 
 	for (s = 0; s < BP_NUM_CURRENT; s++) {
+		int rail;
+
 		o->mA[s] = BP_CURRENT_MA_NA;
+		o->range[s] = MEAS_RANGE_OK;
 		if (s >= ns)
 			continue;
-		if (railed(sm->out[s], n, inf->full_scale) ||
-		    railed(sm->ref[s], n, inf->full_scale)) {
-			flags |= f_range[s];
+		if (railed(sm->ref[s], n, inf->full_scale)) {
+			/* no reference, no current: a fault, not a reading */
+			o->range[s] = MEAS_RANGE_FAULT;
+			continue;
+		}
+		rail = railed(sm->out[s], n, inf->full_scale);
+		if (rail) {
+			/* saturated: the current is at least the sensor's reach, in
+			 * the direction that this rail means for this sensor */
+			o->range[s] = (rail > 0) == (m->cfg.cs[s].gain_uA_per_mV > 0) ?
+					      MEAS_RANGE_POS : MEAS_RANGE_NEG;
 			continue;
 		}
 		/* average in uV rather than counts, keeping the sub-count part */
@@ -328,13 +344,17 @@ static void currents(struct meas *m, const struct sums *sm, uint32_t n, uint32_t
 			cal_step(m, s, clamp_i32(dv), period_us);
 		I = meas_current_mA(clamp_i32(dv), &m->cfg.cs[s], m->zero_uV[s]);
 		if (abs64(I) > m->cfg.cs[s].range_mA) {
-			flags |= f_range[s];
+			o->range[s] = I > 0 ? MEAS_RANGE_POS : MEAS_RANGE_NEG;
 			continue;
 		}
 		o->mA[s] = I;
 		valid[s] = true;
 		flags |= f_valid[s];
 	}
+	/* RANGE flags an over-current (never a faulted reference) */
+	for (s = 0; s < ns; s++)
+		if (o->range[s] == MEAS_RANGE_POS || o->range[s] == MEAS_RANGE_NEG)
+			flags |= f_range[s];
 
 	/* range selection with hysteresis between 80 % and 90 % of sensor 1 */
 	if (ns < 2) {
@@ -352,12 +372,20 @@ static void currents(struct meas *m, const struct sums *sm, uint32_t n, uint32_t
 	use = m->s2_selected ? 1u : 0u;
 	if (!valid[use])
 		use ^= 1u;
+	o->I_range = MEAS_RANGE_OK;
 	if (valid[use]) {
 		o->I_mA = o->mA[use];
 		if (use == 1)
 			flags |= BP_CUR_S2_SELECTED;
 	} else {
 		o->I_mA = BP_CURRENT_MA_NA;
+		/* No value. The widest sensor decides: saturated or beyond its
+		 * range, the current is beyond what any sensor here can read;
+		 * faulted, it is unknown. */
+		if (ns)
+			o->I_range = o->range[ns == 2 && m->cfg.cs[0].range_mA > m->cfg.cs[1].range_mA
+						      ? 0u
+						      : ns - 1u];
 	}
 
 	if (valid[0] && valid[1] && m->cfg.plausibility_mA &&

@@ -17,9 +17,23 @@
 
 #define MEAS_ZERO_CAL_MS 1000u /* length of a zero-calibration average */
 
+/* What a current reading that is not a value stands for. */
+enum meas_range {
+	MEAS_RANGE_OK = 0,   /* a value (or no sensor configured) */
+	MEAS_RANGE_POS,      /* at a rail or beyond range_mA: over-current, charging */
+	MEAS_RANGE_NEG,      /* the same, discharging */
+	MEAS_RANGE_FAULT,    /* the reference input at a rail: the current is unknown */
+};
+
 struct meas_out {
 	int32_t mA[BP_NUM_CURRENT]; /* per sensor; BP_CURRENT_MA_NA if invalid */
+	uint8_t range[BP_NUM_CURRENT]; /* per sensor, enum meas_range */
 	int32_t I_mA;               /* the selected current; BP_CURRENT_MA_NA if none */
+	/* With I_mA NA: MEAS_RANGE_POS or _NEG when the widest sensor is
+	 * saturated or beyond its range (an over-current in that direction),
+	 * MEAS_RANGE_FAULT when it is faulted, so the current is unknown.
+	 * MEAS_RANGE_OK with a value, or with no sensor configured. */
+	uint8_t I_range;
 	uint8_t cur_flags;          /* enum bp_current_flag */
 	int16_t t_dC[BP_NUM_NTC];   /* BP_TEMP_DC_NA unless ntc_state is OK */
 	uint8_t ntc_state[BP_NUM_NTC];

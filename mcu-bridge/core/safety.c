@@ -91,6 +91,8 @@ static uint16_t causes_present(const struct safety *s)
 	}
 	if (s->short_now)
 		c |= BP_TRIP_SHORT_CIRCUIT;
+	if (s->cs_fault_now)
+		c |= BP_TRIP_CURRENT_SENSOR;
 	if (!s->hb_alive)
 		c |= BP_TRIP_HEARTBEAT;
 	return c;
@@ -178,19 +180,32 @@ bool safety_check_temps(struct safety *s, unsigned int src, const int16_t *dC, u
 	return t;
 }
 
-bool safety_check_current(struct safety *s, int32_t mA, uint32_t now_ms)
+bool safety_check_current(struct safety *s, int32_t mA, uint8_t range, uint32_t now_ms)
 {
 	uint32_t mag;
-	bool sc;
 
 	if (!s->configured)
 		return false;
+	switch (range) {
+	case MEAS_RANGE_POS:
+	case MEAS_RANGE_NEG:
+		/* beyond what the widest sensor reads: above any limit it has */
+		s->short_now = true;
+		s->cs_fault_now = false;
+		return cross(s, true, BP_TRIP_SHORT_CIRCUIT, now_ms);
+	case MEAS_RANGE_FAULT:
+		/* unknown: a short's cause stays as last known */
+		s->cs_fault_now = true;
+		return cross(s, true, BP_TRIP_CURRENT_SENSOR, now_ms);
+	default:
+		break;
+	}
 	if (mA == BP_CURRENT_MA_NA)
-		return false; /* unknown: the cause stays as last known */
+		return false; /* no sensor: nothing known, nothing changes */
 	mag = mA < 0 ? (uint32_t)-(int64_t)mA : (uint32_t)mA;
-	sc = mag > s->short_mA;
-	s->short_now = sc;
-	return cross(s, sc, BP_TRIP_SHORT_CIRCUIT, now_ms);
+	s->short_now = mag > s->short_mA;
+	s->cs_fault_now = false;
+	return cross(s, s->short_now, BP_TRIP_SHORT_CIRCUIT, now_ms);
 }
 
 void safety_forget(struct safety *s, unsigned int src)

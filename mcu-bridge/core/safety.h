@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "../proto/bp.h"
+#include "meas.h"
 
 #define SAFETY_EXT_SOURCE BP_MAX_BOARDS /* index of the MCU's own NTCs */
 #define SAFETY_SOURCES (BP_MAX_BOARDS + 1u)
@@ -41,7 +42,8 @@ struct safety {
 	 * present. */
 	uint32_t cell_hi[SAFETY_SOURCES], cell_lo[SAFETY_SOURCES];
 	uint8_t temp_hi[SAFETY_SOURCES], temp_lo[SAFETY_SOURCES];
-	bool short_now;
+	bool short_now;       /* |current| above the limit, as last known */
+	bool cs_fault_now;    /* no sensor could measure the current, as last known */
 	uint32_t trip_ms;     /* when the last trip happened */
 	uint32_t trip_hb_age_ms; /* heartbeat age when a heartbeat trip fired */
 };
@@ -74,7 +76,13 @@ bool safety_check_cells(struct safety *s, unsigned int src, const uint16_t *mV, 
 			uint32_t now_ms);
 bool safety_check_temps(struct safety *s, unsigned int src, const int16_t *dC, unsigned int n,
 			uint32_t now_ms);
-bool safety_check_current(struct safety *s, int32_t mA, uint32_t now_ms);
+/* The current: @mA (BP_CURRENT_MA_NA when no sensor gives a value) and
+ * what an NA stands for, @range (enum meas_range: MEAS_RANGE_POS or _NEG
+ * for a sensor at a rail or beyond its range, an over-current that trips
+ * BP_TRIP_SHORT_CIRCUIT; MEAS_RANGE_FAULT for a current that cannot be
+ * measured, which trips BP_TRIP_CURRENT_SENSOR). An NA with MEAS_RANGE_OK
+ * (no sensor configured) neither trips nor clears. */
+bool safety_check_current(struct safety *s, int32_t mA, uint8_t range, uint32_t now_ms);
 
 /* A source stopped reporting (board offline). Its values are unknown now:
  * a cause that was present stays present until the source reports that

@@ -570,7 +570,7 @@ const char *bp_trip_name(unsigned int bit)
 {
 	static const char *const n[] = {
 		"heartbeat", "cell-high", "cell-low", "short-circuit",
-		"temp-high", "temp-low", "config-changed",
+		"temp-high", "temp-low", "config-changed", "current-sensor",
 	};
 
 	for (unsigned int i = 0; i < sizeof(n) / sizeof(n[0]); i++)

@@ -107,6 +107,7 @@ enum bp_trip {
 	BP_TRIP_TEMP_HIGH = 1u << 4,
 	BP_TRIP_TEMP_LOW = 1u << 5,
 	BP_TRIP_CFG_CHANGED = 1u << 6, /* a new config arrived while armed */
+	BP_TRIP_CURRENT_SENSOR = 1u << 7, /* no sensor can measure the current */
 };
 
 /* MCU fault flags (IO.faults). */
@@ -128,7 +129,7 @@ enum bp_current_flag {
 	BP_CUR_S2_VALID = 1u << 1,
 	BP_CUR_S2_SELECTED = 1u << 2, /* high-range sensor in use */
 	BP_CUR_IMPLAUSIBLE = 1u << 3,
-	BP_CUR_S1_RANGE = 1u << 4,    /* sensor 1 saturated / out of range */
+	BP_CUR_S1_RANGE = 1u << 4,    /* sensor 1 saturated or beyond range: over-current */
 	BP_CUR_S2_RANGE = 1u << 5,
 	BP_CUR_ZERO_CAL = 1u << 6,    /* zero calibration in progress */
 };

@@ -1941,7 +1941,8 @@ static void test_state_names(void)
 	CU_ASSERT_STRING_EQUAL(bp_trip_name(BP_TRIP_HEARTBEAT), "heartbeat");
 	CU_ASSERT_STRING_EQUAL(bp_trip_name(BP_TRIP_CFG_CHANGED), "config-changed");
 	CU_ASSERT_STRING_EQUAL(bp_trip_name(BP_TRIP_CELL_HIGH | BP_TRIP_CELL_LOW), "?");
-	CU_ASSERT_STRING_EQUAL(bp_trip_name(1u << 7), "?");
+	CU_ASSERT_STRING_EQUAL(bp_trip_name(BP_TRIP_CURRENT_SENSOR), "current-sensor");
+	CU_ASSERT_STRING_EQUAL(bp_trip_name(1u << 8), "?");
 	CU_ASSERT_STRING_EQUAL(bp_trip_name(0), "?");
 }
 

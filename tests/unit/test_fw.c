@@ -341,6 +341,115 @@ static void test_short_circuit_opens_on_next_sample(void)
 	CU_ASSERT_EQUAL(fw.st.trips, 1);
 }
 
+/* sensor 1 of simcfg: 10 mV/A, 1221 uV per count, reference at mid scale */
+#define SC_MID 2048
+
+/* Main 2.1: one 240 A Hall sensor, short circuit at 230 A. A 300 A short
+ * drives the sensor's output into a rail: that is an over-current. */
+static void arm_single_sensor(void)
+{
+	setup();
+	cfg.current_sensors = 1;
+	cfg.cs[0].range_mA = 240000;
+	cfg.short_circuit_mA = 230000;
+	CU_ASSERT_EQUAL_FATAL(fw_preset(&fw, &cfg), BP_OK);
+	arm();
+	heartbeat(crc_of_cfg);
+	fake.scan.cs_out[0] = SC_MID + 82; /* ~10 A */
+	tick();
+	CU_ASSERT_EQUAL(fake.relays, 0x5);
+}
+
+static void test_short_beyond_range_single_sensor(void)
+{
+	static const uint16_t rail[2] = { 4095, 0 }; /* +300 A, then -300 A */
+
+	for (int k = 0; k < 2; k++) {
+		arm_single_sensor();
+		fake.scan.cs_out[0] = rail[k];
+		tick();
+		CU_ASSERT_EQUAL(fake.relays, 0);
+		CU_ASSERT(fw.safety.trip & BP_TRIP_SHORT_CIRCUIT);
+		CU_ASSERT_EQUAL(fw.meas.out.I_mA, BP_CURRENT_MA_NA);
+	}
+	/* within 1 % of the top rail is the rail */
+	arm_single_sensor();
+	fake.scan.cs_out[0] = 4060;
+	tick();
+	CU_ASSERT_EQUAL(fake.relays, 0);
+	CU_ASSERT(fw.safety.trip & BP_TRIP_SHORT_CIRCUIT);
+	/* a computed value beyond range_mA (here with a reference of 1 V) */
+	arm_single_sensor();
+	fake.scan.cs_ref[0] = 819;
+	fake.scan.cs_out[0] = 819 + 1990; /* 243 A */
+	tick();
+	CU_ASSERT_EQUAL(fake.relays, 0);
+	CU_ASSERT(fw.safety.trip & BP_TRIP_SHORT_CIRCUIT);
+	/* 220 A: inside the range and below the limit */
+	arm_single_sensor();
+	fake.scan.cs_out[0] = SC_MID + 1802;
+	tick();
+	tick();
+	CU_ASSERT_EQUAL(fake.relays, 0x5);
+	CU_ASSERT_EQUAL(fw.safety.trip, 0);
+}
+
+/* The reference of the only sensor at a rail: the current is unknown, the
+ * floor opens (CURRENT_SENSOR); CURRENT reports NA without a range flag. */
+static void test_current_unknown_opens(void)
+{
+	struct bp_msg m;
+	unsigned int from;
+
+	arm_single_sensor();
+	fake.scan.cs_ref[0] = 0;
+	from = fake.ntx;
+	tick();
+	CU_ASSERT_EQUAL(fake.relays, 0);
+	CU_ASSERT_EQUAL(fw.safety.trip, BP_TRIP_CURRENT_SENSOR);
+	run(20);
+	CU_ASSERT_FATAL(last_sent(BP_T_CURRENT, from, &m));
+	CU_ASSERT_EQUAL(m.u.cur.mA[0], BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.u.cur.flags, 0);
+	/* a discharge short: NA and the range flag */
+	arm_single_sensor();
+	fake.scan.cs_out[0] = 0;
+	from = fake.ntx;
+	run(20);
+	CU_ASSERT_FATAL(last_sent(BP_T_CURRENT, from, &m));
+	CU_ASSERT_EQUAL(m.u.cur.mA[0], BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.u.cur.flags, BP_CUR_S1_RANGE);
+	CU_ASSERT_EQUAL(fw.safety.trip, BP_TRIP_SHORT_CIRCUIT);
+}
+
+/* Main 2R: 240 A and 1200 A sensors, short circuit at 1000 A. */
+static void test_short_beyond_range_two_sensors(void)
+{
+	static const uint16_t rail[2] = { 4095, 0 }; /* +1500 A, then -1500 A */
+
+	for (int k = 0; k < 2; k++) {
+		setup();
+		arm();
+		heartbeat(crc_of_cfg);
+		fake.scan.cs_out[0] = rail[k];
+		fake.scan.cs_out[1] = rail[k];
+		tick();
+		CU_ASSERT_EQUAL(fake.relays, 0);
+		CU_ASSERT(fw.safety.trip & BP_TRIP_SHORT_CIRCUIT);
+	}
+	/* 300 A: sensor 1 saturates, sensor 2 reads it; no trip */
+	setup();
+	arm();
+	heartbeat(crc_of_cfg);
+	fake.scan.cs_out[0] = 4095;
+	fake.scan.cs_out[1] = SC_MID + 491;
+	tick();
+	tick();
+	CU_ASSERT_EQUAL(fake.relays, 0x5);
+	CU_ASSERT_EQUAL(fw.safety.trip, 0);
+	CU_ASSERT(fw.meas.out.I_mA > 299000 && fw.meas.out.I_mA < 301000);
+}
+
 static void test_relay_command_ignored_when_locked(void)
 {
 	setup();
@@ -558,6 +667,9 @@ void cu_register(void)
 		CU_TEST(test_heartbeat_loss_opens_within_timeout),
 		CU_TEST(test_cell_overvoltage_opens_on_that_sample),
 		CU_TEST(test_short_circuit_opens_on_next_sample),
+		CU_TEST(test_short_beyond_range_single_sensor),
+		CU_TEST(test_short_beyond_range_two_sensors),
+		CU_TEST(test_current_unknown_opens),
 		CU_TEST(test_relay_command_ignored_when_locked),
 		CU_TEST(test_malformed_frames_counted),
 		CU_TEST(test_rx_overrun_reported),

@@ -267,16 +267,22 @@ static void test_saturation_flags(void)
 	CU_ASSERT_EQUAL(m.out.I_mA, 0); /* sensor 2 takes over */
 	CU_ASSERT(m.out.cur_flags & BP_CUR_S2_SELECTED);
 
-	/* reference disconnected (0) on sensor 2 */
+	CU_ASSERT_EQUAL(m.out.range[0], MEAS_RANGE_POS);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_OK);
+
+	/* reference disconnected (0) on sensor 2: a fault, not a range */
 	blk_fill(&b, 1, 1000);
 	b.scan[0].cs_ref[1] = 0;
 	b.scan[0].cs_out[1] = 30;
 	meas_feed(&m, &b);
 	CU_ASSERT_EQUAL(m.out.mA[1], BP_CURRENT_MA_NA);
-	CU_ASSERT_EQUAL(m.out.cur_flags & (BP_CUR_S2_VALID | BP_CUR_S2_RANGE), BP_CUR_S2_RANGE);
+	CU_ASSERT_EQUAL(m.out.cur_flags & (BP_CUR_S2_VALID | BP_CUR_S2_RANGE), 0);
+	CU_ASSERT_EQUAL(m.out.range[1], MEAS_RANGE_FAULT);
 	CU_ASSERT_EQUAL(m.out.mA[0], 0);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_OK);
 
-	/* the 1 % boundaries: 41 and 4054 counts are inside, 40 and 4055 not */
+	/* the 1 % boundaries of the reference: 41 and 4054 counts are inside,
+	 * 40 and 4055 not */
 	blk_fill(&b, 1, 1000);
 	b.scan[0].cs_out[1] = b.scan[0].cs_ref[1] = 41;
 	b.scan[0].cs_out[0] = b.scan[0].cs_ref[0] = 4054;
@@ -285,8 +291,28 @@ static void test_saturation_flags(void)
 	b.scan[0].cs_out[1] = b.scan[0].cs_ref[1] = 40;
 	b.scan[0].cs_out[0] = b.scan[0].cs_ref[0] = 4055;
 	meas_feed(&m, &b);
-	CU_ASSERT_EQUAL(m.out.cur_flags & 0x33, BP_CUR_S1_RANGE | BP_CUR_S2_RANGE);
+	CU_ASSERT_EQUAL(m.out.cur_flags & 0x33, 0);
+	CU_ASSERT_EQUAL(m.out.range[0], MEAS_RANGE_FAULT);
+	CU_ASSERT_EQUAL(m.out.range[1], MEAS_RANGE_FAULT);
 	CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_FAULT);
+	/* and of the output, with ranges wide enough that only the rail counts */
+	c.cs[0].range_mA = c.cs[1].range_mA = 8388607;
+	meas_configure(&m, &c);
+	blk_fill(&b, 1, 1000);
+	b.scan[0].cs_out[0] = 4054;
+	b.scan[0].cs_out[1] = 41;
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.cur_flags & 0x33, BP_CUR_S1_VALID | BP_CUR_S2_VALID);
+	b.scan[0].cs_out[0] = 4055;
+	b.scan[0].cs_out[1] = 40;
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.cur_flags & 0x33, BP_CUR_S1_RANGE | BP_CUR_S2_RANGE);
+	CU_ASSERT_EQUAL(m.out.range[0], MEAS_RANGE_POS);
+	CU_ASSERT_EQUAL(m.out.range[1], MEAS_RANGE_NEG);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_NEG); /* the wide sensor's */
+	c = cfg_two();
+	meas_configure(&m, &c);
 	/* the averaged value counts, not a single railed scan */
 	blk_fill(&b, 2, 1000);
 	b.scan[0].cs_out[0] = b.scan[0].cs_ref[0] = 4095;
@@ -318,6 +344,136 @@ static void test_range_exceeded(void)
 	feed2(&m, -1601, -160);
 	CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
 	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE | BP_CUR_S2_RANGE);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_NEG);
+	feed2(&m, 1601, 160);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE | BP_CUR_S2_RANGE);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_POS);
+}
+
+/* Main 2.1: one Hall sensor, 10 mV/A, 240 A. With 1 mV per count and the
+ * reference at mid scale, 300 A would be 3 V: the output sits at a rail. */
+static struct bp_config cfg_21(void)
+{
+	struct bp_config c = { 0 };
+
+	c.current_sensors = 1;
+	c.cs[0].gain_uA_per_mV = 100000;
+	c.cs[0].range_mA = 240000;
+	return c;
+}
+
+static void test_short_at_rail_single(void)
+{
+	struct meas m;
+	struct bp_config c = cfg_21();
+	struct hal_adc_block b;
+
+	setup(&m, &c);
+	/* +300 A: the output at the top rail */
+	blk_fill(&b, 4, 1000);
+	for (unsigned int i = 0; i < 4; i++)
+		b.scan[i].cs_out[0] = 4095;
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.mA[0], BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.out.range[0], MEAS_RANGE_POS);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_POS);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE);
+	/* -300 A: the bottom rail */
+	for (unsigned int i = 0; i < 4; i++)
+		b.scan[i].cs_out[0] = 0;
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_NEG);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE);
+	/* a sensor mounted the other way round: the same rails swap */
+	c.cs[0].gain_uA_per_mV = -100000;
+	meas_configure(&m, &c);
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_POS);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE);
+	for (unsigned int i = 0; i < 4; i++)
+		b.scan[i].cs_out[0] = 4095;
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_NEG);
+	/* computed beyond range_mA, no rail: the sign of I (reference at 1 V) */
+	c = cfg_21();
+	meas_configure(&m, &c);
+	blk_fill(&b, 1, 1000);
+	b.scan[0].cs_ref[0] = 1000;
+	b.scan[0].cs_out[0] = 1000 + 2401; /* 240.1 A */
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_POS);
+	b.scan[0].cs_ref[0] = 3500;
+	b.scan[0].cs_out[0] = 3500 - 2401;
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_NEG);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE);
+	/* 230 A: inside the range, a value */
+	b.scan[0].cs_out[0] = 3500 - 2300;
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.I_mA, -230000);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_OK);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_VALID);
+	/* the reference at a rail: the current is unknown, no direction */
+	b.scan[0].cs_ref[0] = 4095;
+	meas_feed(&m, &b);
+	CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_FAULT);
+	CU_ASSERT_EQUAL(m.out.cur_flags, 0);
+}
+
+/* Main 2R: 10 mV/A over 240 A and 2 mV/A over 1200 A, 1 mV per count. */
+static void test_short_at_rail_pair(void)
+{
+	struct meas m;
+	struct bp_config c = cfg_21();
+
+	c.current_sensors = 2;
+	c.cs[1].gain_uA_per_mV = 500000;
+	c.cs[1].range_mA = 1200000;
+	setup(&m, &c);
+	/* 300 A: sensor 1 saturates, sensor 2 reads 600 mV; range switching */
+	feed2(&m, 2047, 600);
+	CU_ASSERT_EQUAL(m.out.I_mA, 300000);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_OK);
+	CU_ASSERT_EQUAL(m.out.range[0], MEAS_RANGE_POS);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE | BP_CUR_S2_VALID | BP_CUR_S2_SELECTED);
+	/* 1500 A either way: both at a rail */
+	feed2(&m, 2047, 2047);
+	CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_POS);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE | BP_CUR_S2_RANGE);
+	feed2(&m, -2048, -2048);
+	CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_NEG);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE | BP_CUR_S2_RANGE);
+	/* sensor 2 beyond its 1200 A without a rail (1210 A: 2420 mV over a
+	 * reference at 3.5 V) */
+	{
+		struct hal_adc_block b;
+
+		blk_fill(&b, 1, 1000);
+		b.scan[0].cs_out[0] = 0;
+		b.scan[0].cs_ref[1] = 3500;
+		b.scan[0].cs_out[1] = 3500 - 2420;
+		meas_feed(&m, &b);
+		CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_NEG);
+		CU_ASSERT_EQUAL(m.out.range[1], MEAS_RANGE_NEG);
+		/* sensor 1 saturated, sensor 2 faulted: unknown, not a reading */
+		blk_fill(&b, 1, 1000);
+		b.scan[0].cs_out[0] = 4095;
+		b.scan[0].cs_ref[1] = 0;
+		meas_feed(&m, &b);
+		CU_ASSERT_EQUAL(m.out.I_mA, BP_CURRENT_MA_NA);
+		CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_FAULT);
+		CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S1_RANGE);
+	}
+	/* back inside: values again */
+	feed2(&m, 100, 20);
+	CU_ASSERT_EQUAL(m.out.I_mA, 10000);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_OK);
 }
 
 static void test_single_sensor(void)
@@ -408,7 +564,9 @@ static void test_selection_fallback(void)
 	set_dv(&b, 1, 4);
 	meas_feed(&m, &b);
 	CU_ASSERT_EQUAL(m.out.I_mA, 1000);
-	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S2_VALID | BP_CUR_S2_SELECTED | BP_CUR_S1_RANGE);
+	CU_ASSERT_EQUAL(m.out.cur_flags, BP_CUR_S2_VALID | BP_CUR_S2_SELECTED);
+	CU_ASSERT_EQUAL(m.out.range[0], MEAS_RANGE_FAULT);
+	CU_ASSERT_EQUAL(m.out.I_range, MEAS_RANGE_OK);
 	/* it returns: low current, back to sensor 1 */
 	feed2(&m, 41, 4);
 	CU_ASSERT_EQUAL(m.out.I_mA, 1025);
@@ -1230,6 +1388,8 @@ void cu_register(void)
 		CU_TEST(test_unconfigured_na),
 		CU_TEST(test_saturation_flags),
 		CU_TEST(test_range_exceeded),
+		CU_TEST(test_short_at_rail_single),
+		CU_TEST(test_short_at_rail_pair),
 		CU_TEST(test_single_sensor),
 		CU_TEST(test_selection_hysteresis),
 		CU_TEST(test_selection_discharge),

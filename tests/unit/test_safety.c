@@ -262,14 +262,14 @@ static void test_short_circuit(void)
 	struct safety s;
 
 	armed(&s, 0);
-	CU_ASSERT_FALSE(safety_check_current(&s, 500000, 1));
-	CU_ASSERT_FALSE(safety_check_current(&s, -500000, 1));
-	CU_ASSERT_FALSE(safety_check_current(&s, BP_CURRENT_MA_NA, 1));
-	CU_ASSERT_TRUE(safety_check_current(&s, -500001, 2));
+	CU_ASSERT_FALSE(safety_check_current(&s, 500000, MEAS_RANGE_OK, 1));
+	CU_ASSERT_FALSE(safety_check_current(&s, -500000, MEAS_RANGE_OK, 1));
+	CU_ASSERT_FALSE(safety_check_current(&s, BP_CURRENT_MA_NA, MEAS_RANGE_OK, 1));
+	CU_ASSERT_TRUE(safety_check_current(&s, -500001, MEAS_RANGE_OK, 2));
 	CU_ASSERT(s.trip & BP_TRIP_SHORT_CIRCUIT);
 	CU_ASSERT_EQUAL(s.relays, 0);
 	armed(&s, 0);
-	CU_ASSERT_TRUE(safety_check_current(&s, 8388607, 2));
+	CU_ASSERT_TRUE(safety_check_current(&s, 8388607, MEAS_RANGE_OK, 2));
 }
 
 /* A current that cannot be read says nothing about a latched short. */
@@ -278,14 +278,75 @@ static void test_short_cause_kept_while_na(void)
 	struct safety s;
 
 	armed(&s, 0);
-	CU_ASSERT_TRUE(safety_check_current(&s, 600000, 1));
-	CU_ASSERT_FALSE(safety_check_current(&s, BP_CURRENT_MA_NA, 2));
+	CU_ASSERT_TRUE(safety_check_current(&s, 600000, MEAS_RANGE_OK, 1));
+	CU_ASSERT_FALSE(safety_check_current(&s, BP_CURRENT_MA_NA, MEAS_RANGE_OK, 2));
 	safety_heartbeat(&s, 0xABCD, 3);
 	safety_command(&s, 0, true, 3);
 	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
 	CU_ASSERT(s.trip & BP_TRIP_SHORT_CIRCUIT);
-	CU_ASSERT_FALSE(safety_check_current(&s, 1000, 4));
+	CU_ASSERT_FALSE(safety_check_current(&s, 1000, MEAS_RANGE_OK, 4));
 	safety_command(&s, 0, true, 4);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
+}
+
+/* A sensor at a rail or beyond its range: an over-current, either way. */
+static void test_over_range_is_short(void)
+{
+	struct safety s;
+	const uint8_t dir[2] = { MEAS_RANGE_POS, MEAS_RANGE_NEG };
+
+	for (int k = 0; k < 2; k++) {
+		armed(&s, 0);
+		CU_ASSERT_TRUE(safety_check_current(&s, BP_CURRENT_MA_NA, dir[k], 1));
+		CU_ASSERT_EQUAL(s.relays, 0); /* in the sample that shows it */
+		CU_ASSERT_EQUAL(s.trip, BP_TRIP_SHORT_CIRCUIT);
+		CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+		/* still beyond: the reset is refused */
+		safety_heartbeat(&s, 0xABCD, 2);
+		CU_ASSERT_FALSE(safety_check_current(&s, BP_CURRENT_MA_NA, dir[k], 2));
+		safety_command(&s, 0, true, 2);
+		CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+		/* a value inside the limit clears the cause */
+		CU_ASSERT_FALSE(safety_check_current(&s, 0, MEAS_RANGE_OK, 3));
+		safety_command(&s, 0, true, 3);
+		CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
+	}
+	/* a value inside range and below the limit does not trip */
+	armed(&s, 0);
+	CU_ASSERT_FALSE(safety_check_current(&s, 300000, MEAS_RANGE_OK, 1));
+	CU_ASSERT_FALSE(safety_check_current(&s, -300000, MEAS_RANGE_OK, 2));
+	CU_ASSERT_EQUAL(s.trip, 0);
+	CU_ASSERT_EQUAL(safety_tick(&s, 2), 0x5);
+}
+
+/* No sensor can measure the current: open, and stay open until one can. */
+static void test_current_unknown_trips(void)
+{
+	struct safety s;
+
+	armed(&s, 0);
+	CU_ASSERT_TRUE(safety_check_current(&s, BP_CURRENT_MA_NA, MEAS_RANGE_FAULT, 1));
+	CU_ASSERT_EQUAL(s.relays, 0);
+	CU_ASSERT_EQUAL(s.trip, BP_TRIP_CURRENT_SENSOR);
+	safety_heartbeat(&s, 0xABCD, 2);
+	safety_command(&s, 0, true, 2);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	CU_ASSERT_FALSE(safety_check_current(&s, 1000, MEAS_RANGE_OK, 3));
+	safety_command(&s, 0, true, 3);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
+	/* a short, then the sensor fails: the short's cause is unknown, kept */
+	CU_ASSERT_TRUE(safety_check_current(&s, BP_CURRENT_MA_NA, MEAS_RANGE_NEG, 4));
+	CU_ASSERT_TRUE(safety_check_current(&s, BP_CURRENT_MA_NA, MEAS_RANGE_FAULT, 5));
+	CU_ASSERT_EQUAL(s.trip, BP_TRIP_SHORT_CIRCUIT | BP_TRIP_CURRENT_SENSOR);
+	safety_command(&s, 0, true, 6);
+	CU_ASSERT_EQUAL(s.trip, BP_TRIP_SHORT_CIRCUIT | BP_TRIP_CURRENT_SENSOR);
+	/* no sensor configured: NA says nothing, changes nothing */
+	CU_ASSERT_FALSE(safety_check_current(&s, BP_CURRENT_MA_NA, MEAS_RANGE_OK, 7));
+	safety_command(&s, 0, true, 7);
+	CU_ASSERT_EQUAL(s.trip, BP_TRIP_SHORT_CIRCUIT | BP_TRIP_CURRENT_SENSOR);
+	CU_ASSERT_FALSE(safety_check_current(&s, -20000, MEAS_RANGE_OK, 8));
+	safety_command(&s, 0, true, 8);
+	CU_ASSERT_EQUAL(s.trip, 0);
 	CU_ASSERT_EQUAL(s.state, BP_SAFETY_ARMED);
 }
 
@@ -296,7 +357,7 @@ static void test_limits_ignored_unconfigured(void)
 
 	safety_init(&s);
 	CU_ASSERT_FALSE(safety_check_cells(&s, 0, hi, 1, 0));
-	CU_ASSERT_FALSE(safety_check_current(&s, 8000000, 0));
+	CU_ASSERT_FALSE(safety_check_current(&s, 8000000, MEAS_RANGE_OK, 0));
 	CU_ASSERT_EQUAL(s.trip, 0);
 	CU_ASSERT_EQUAL(safety_tick(&s, 0), 0);
 }
@@ -370,6 +431,8 @@ void cu_register(void)
 		CU_TEST(test_temp_limits),
 		CU_TEST(test_short_circuit),
 		CU_TEST(test_short_cause_kept_while_na),
+		CU_TEST(test_over_range_is_short),
+		CU_TEST(test_current_unknown_trips),
 		CU_TEST(test_limits_ignored_unconfigured),
 		CU_TEST(test_trip_while_locked_latches),
 		CU_TEST(test_new_config_while_armed_trips),
