@@ -1765,6 +1765,14 @@ void cfg_to_bp(const struct cfg *c, struct bp_config *out)
 			(int16_t)div_round(10000000, (int64_t)c->humidity.sensitivity_uV_per_pct);
 		b.hum_offset_mV = (int16_t)c->humidity.offset_mV;
 	}
+	/* the MCU drives the alarm outputs itself while its floor holds the pack */
+	for (i = 0; i < BP_NUM_DO && i < CFG_OUTPUTS; i++) {
+		if (c->outputs.out[i].role != CFG_OUT_ALARM)
+			continue;
+		b.alarm_dos |= (uint8_t)(1u << i);
+		if (c->outputs.out[i].invert)
+			b.alarm_dos_invert |= (uint8_t)(1u << i);
+	}
 	*out = b;
 }
 

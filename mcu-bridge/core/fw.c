@@ -498,7 +498,7 @@ void fw_tick(struct fw *fw, uint32_t now_ms)
 	if (fw->safety.state == BP_SAFETY_TRIPPED && was != BP_SAFETY_TRIPPED)
 		fw->st.trips++;
 	hal_relays_set(fw->relays);
-	fw->dos = fw->safety.hb_alive ? fw->do_cmd : 0;
+	fw->dos = safety_dos(&fw->safety, fw->do_cmd);
 	hal_do_set(fw->dos);
 	if (!fw->safety.hb_alive)
 		for (uint8_t b = 0; b < fw->lb.cfg.boards; b++)

@@ -37,6 +37,8 @@ void safety_configure(struct safety *s, const struct bp_config *c, uint32_t crc,
 	s->cells = c->cells_per_board;
 	s->temps = c->temps_per_board;
 	s->ntc_enable = c->ntc_enable;
+	s->alarm_dos = c->alarm_dos & 0x0Fu;
+	s->alarm_inv = c->alarm_dos_invert & s->alarm_dos;
 	if (changed && s->state == BP_SAFETY_ARMED)
 		trip(s, BP_TRIP_CFG_CHANGED, now_ms);
 	if (changed) /* a heartbeat naming the old config no longer counts */
@@ -71,6 +73,7 @@ void safety_heartbeat(struct safety *s, uint32_t cfg_crc, uint32_t now_ms)
 	s->last_hb_ms = now_ms;
 	if (s->state == BP_SAFETY_LOCKED && !s->trip) {
 		s->state = BP_SAFETY_ARMED;
+		s->was_armed = true;
 		s->relay_cmd = 0;
 	}
 }
@@ -106,6 +109,7 @@ void safety_command(struct safety *s, uint8_t relays, bool reset, uint32_t now_m
 		s->trip &= causes_present(s);
 		if (!s->trip) {
 			s->state = s->hb_alive ? BP_SAFETY_ARMED : BP_SAFETY_LOCKED;
+			s->was_armed |= s->hb_alive;
 			s->relay_cmd = 0;
 		}
 		return;
@@ -227,6 +231,17 @@ uint8_t safety_tick(struct safety *s, uint32_t now_ms)
 	}
 	s->relays = s->state == BP_SAFETY_ARMED ? s->relay_cmd : 0;
 	return s->relays;
+}
+
+uint8_t safety_dos(const struct safety *s, uint8_t do_cmd)
+{
+	uint8_t dos = s->hb_alive ? do_cmd & 0x0Fu : 0;
+	bool holding = s->configured && (s->state == BP_SAFETY_TRIPPED ||
+					 (s->state == BP_SAFETY_LOCKED && s->was_armed));
+
+	if (holding)
+		dos = (uint8_t)((dos & ~s->alarm_dos) | (s->alarm_dos & ~s->alarm_inv));
+	return dos;
 }
 
 const char *safety_state_name(uint8_t state)

@@ -32,6 +32,8 @@ struct safety {
 	uint32_t short_mA;
 	bool hb_alive;
 	uint32_t last_hb_ms;
+	bool was_armed;       /* armed at least once since reset */
+	uint8_t alarm_dos, alarm_inv; /* from the configuration */
 	uint8_t relay_cmd;    /* last commanded while armed */
 	uint8_t relays;       /* what to drive */
 	uint8_t boards, cells, temps, ntc_enable; /* what the configuration has */
@@ -92,6 +94,14 @@ void safety_forget(struct safety *s, unsigned int src);
 
 /* Evaluate the heartbeat and state. Returns the relay mask to drive. */
 uint8_t safety_tick(struct safety *s, uint32_t now_ms);
+
+/* The discrete outputs to drive, from the daemon's last @do_cmd. Without a
+ * live heartbeat every output is off. While the floor holds the pack
+ * (TRIPPED, or LOCKED after having been armed, when the daemon went
+ * silent) the configuration's alarm outputs are driven to their alarm
+ * level by the MCU itself, whatever the daemon commanded; never before the
+ * first arming. */
+uint8_t safety_dos(const struct safety *s, uint8_t do_cmd);
 
 const char *safety_state_name(uint8_t state);
 

@@ -5,7 +5,7 @@
 _Static_assert(sizeof(float) == 4, "config blob carries floats as 32-bit IEEE-754");
 
 #define BP_CFG_LAYOUT_VERSION 1u
-#define BP_CFG_BLOB_LEN 112u /* see the blob table in docs/bridge-protocol.md */
+#define BP_CFG_BLOB_LEN 114u /* see the blob table in docs/bridge-protocol.md */
 
 _Static_assert(BP_CFG_BLOB_LEN <= BP_CFG_BLOB_MAX, "config blob must fit the push");
 
@@ -778,6 +778,8 @@ static bool walk_config(struct walk *w, struct bp_config *c)
 	walk_ntc(w, &c->cell_ntc);
 	walk_s16(w, &c->hum_gain_dpct_per_V);
 	walk_s16(w, &c->hum_offset_mV);
+	walk_u8(w, &c->alarm_dos);
+	walk_u8(w, &c->alarm_dos_invert);
 	return w->pos == w->len && version == BP_CFG_LAYOUT_VERSION;
 }
 
@@ -844,6 +846,8 @@ static bool config_ok(const struct bp_config *c)
 	if (c->di_debounce_ms < 1)
 		return false;
 	if (c->ntc_enable & ~((1u << BP_NUM_NTC) - 1u))
+		return false;
+	if (c->alarm_dos & ~((1u << BP_NUM_DO) - 1u) || c->alarm_dos_invert & ~c->alarm_dos)
 		return false;
 	for (unsigned int i = 0; i < c->current_sensors; i++)
 		if (c->cs[i].gain_uA_per_mV == 0 || c->cs[i].range_mA < 1 ||

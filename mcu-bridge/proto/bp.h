@@ -406,6 +406,12 @@ struct bp_config {
 					    * report dC); kept for completeness: model NONE */
 	int16_t hum_gain_dpct_per_V;   /* RH = (mV - offset) * gain / 1000, 0.1 %RH */
 	int16_t hum_offset_mV;
+	/* The discrete outputs (bit n = DO n+1) that the MCU itself drives to
+	 * "alarm" while its floor holds the pack (tripped, or locked after
+	 * having been armed); the others of them are driven on, those also in
+	 * alarm_dos_invert (active low) off. alarm_dos_invert is a subset. */
+	uint8_t alarm_dos;
+	uint8_t alarm_dos_invert;
 };
 
 /* Serialise @c into @buf (little-endian, fixed layout). Returns the length

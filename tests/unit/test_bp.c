@@ -139,7 +139,7 @@ static struct bp_msg sample(enum bp_type t)
 			m.u.cfgd.bytes[i] = (uint8_t)(0x11 * (i + 1));
 		break;
 	case BP_T_CFG_COMMIT:
-		m.u.cfgc = (struct bp_cfg_commit){ 112, 0x01020304u };
+		m.u.cfgc = (struct bp_cfg_commit){ 114, 0x01020304u };
 		break;
 	case BP_T_STATUS:
 		m.u.status = (struct bp_status){ 200, BP_SAFETY_ARMED, BP_CFG_ACTIVE,
@@ -1161,6 +1161,8 @@ static struct bp_config good_config(void)
 	c.cell_ntc = (struct bp_ntc_cfg){ BP_NTC_NONE, 0, 0, 0, 0, 0 };
 	c.hum_gain_dpct_per_V = -300;
 	c.hum_offset_mV = 800;
+	c.alarm_dos = 0x9;
+	c.alarm_dos_invert = 0x8;
 	return c;
 }
 
@@ -1179,7 +1181,8 @@ static int cfg_eq(const struct bp_config *a, const struct bp_config *b)
 		 a->plausibility_mA == b->plausibility_mA &&
 		 a->di_debounce_ms == b->di_debounce_ms && a->ntc_enable == b->ntc_enable &&
 		 a->hum_gain_dpct_per_V == b->hum_gain_dpct_per_V &&
-		 a->hum_offset_mV == b->hum_offset_mV;
+		 a->hum_offset_mV == b->hum_offset_mV && a->alarm_dos == b->alarm_dos &&
+		 a->alarm_dos_invert == b->alarm_dos_invert;
 
 	for (int i = 0; i < 2; i++)
 		eq = eq && a->cs[i].gain_uA_per_mV == b->cs[i].gain_uA_per_mV &&
@@ -1248,10 +1251,12 @@ static size_t raw_pack(const struct bp_config *c, uint8_t *p)
 	o = raw_ntc(p, o, &c->ntc[1]);
 	o = raw_ntc(p, o, &c->cell_ntc);
 	o = raw_put(p, o, (uint16_t)c->hum_gain_dpct_per_V, 2);
-	return raw_put(p, o, (uint16_t)c->hum_offset_mV, 2);
+	o = raw_put(p, o, (uint16_t)c->hum_offset_mV, 2);
+	o = raw_put(p, o, c->alarm_dos, 1);
+	return raw_put(p, o, c->alarm_dos_invert, 1);
 }
 
-#define BLOB_LEN 112
+#define BLOB_LEN 114
 
 static void test_config_round_trip(void)
 {
@@ -1274,6 +1279,8 @@ static void test_config_round_trip(void)
 	CU_ASSERT_EQUAL(buf[5] | buf[6] << 8, 500);
 	CU_ASSERT_EQUAL(buf[13] | buf[14] << 8, 650);
 	CU_ASSERT_EQUAL(buf[15] | buf[16] << 8, (uint16_t)-300);
+	CU_ASSERT_EQUAL(buf[112], 0x9); /* alarm_dos */
+	CU_ASSERT_EQUAL(buf[113], 0x8); /* alarm_dos_invert */
 
 	memset(&o, 0, sizeof(o));
 	CU_ASSERT_EQUAL_FATAL(bp_config_unpack(buf, (size_t)n, &o), BP_OK);
@@ -1355,6 +1362,8 @@ static int violate(struct bp_config *c, int i)
 	case 39: c->cell_ntc.model = 3; break;
 	case 40: c->cell_ntc.model = BP_NTC_BETA; c->cell_ntc.beta_K = 0; break;
 	case 41: c->ntc[1].model = 255; break;
+	case 42: c->alarm_dos = 0x10; break;
+	case 43: c->alarm_dos_invert = 0x2; break; /* not an alarm output */
 	default: return 0;
 	}
 	return 1;
@@ -1382,7 +1391,7 @@ static void test_config_ranges(void)
 			CU_ASSERT(cfg_eq(&keep, &g));
 		}
 	}
-	CU_ASSERT_EQUAL(i, 42);
+	CU_ASSERT_EQUAL(i, 44);
 }
 
 /* Values at the edge of each range are accepted. */
@@ -1516,7 +1525,7 @@ static void test_config_push_frames(void)
 		for (unsigned int i = 0; i < BP_CFG_DATA_BYTES; i++)
 			rx[d.u.cfgd.seq * BP_CFG_DATA_BYTES + i] = d.u.cfgd.bytes[i];
 	}
-	CU_ASSERT_EQUAL(segs, 16);
+	CU_ASSERT_EQUAL(segs, 17);
 	m = msg(BP_T_CFG_COMMIT);
 	m.u.cfgc.len = (uint16_t)n;
 	m.u.cfgc.crc = crc32_update(0, blob, (size_t)n);

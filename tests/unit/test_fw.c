@@ -272,7 +272,7 @@ static void test_heartbeat_loss_opens_within_timeout(void)
 	CU_ASSERT(opened != 0);
 	CU_ASSERT(opened - last_hb <= cfg.heartbeat_timeout_ms + 1u);
 	CU_ASSERT(opened - last_hb >= cfg.heartbeat_timeout_ms);
-	CU_ASSERT_EQUAL(fake.dos, 0);
+	CU_ASSERT_EQUAL(fake.dos, 0x1); /* DO 2 off, the alarm output (DO 1) on */
 	CU_ASSERT_EQUAL(fw.st.trips, 1);
 	CU_ASSERT_TRUE(last_sent(BP_T_STATUS, from, &m));
 	CU_ASSERT_EQUAL(m.u.status.safety, BP_SAFETY_TRIPPED);
@@ -284,6 +284,93 @@ static void test_heartbeat_loss_opens_within_timeout(void)
 			CU_ASSERT_EQUAL(fake.tx_at[i], opened);
 			break;
 		}
+}
+
+/* The MCU drives the alarm output itself while its floor holds the pack. */
+static void test_alarm_output_while_floor_holds(void)
+{
+	/* never armed (fresh boot, locked): the alarm follows nothing */
+	setup();
+	cfg.alarm_dos = 0x1; /* DO 1 has the role alarm */
+	crc_of_cfg = push(&cfg, false);
+	run(700);
+	CU_ASSERT_EQUAL(fw.safety.state, BP_SAFETY_LOCKED);
+	CU_ASSERT_EQUAL(fake.dos, 0);
+
+	/* armed and alive: every output as commanded, the alarm included */
+	arm();
+	command(0x5, 0x2, 0);
+	run(1);
+	CU_ASSERT_EQUAL(fake.dos, 0x2);
+	heartbeat(crc_of_cfg);
+	command(0x5, 0x3, 0);
+	run(1);
+	CU_ASSERT_EQUAL(fake.dos, 0x3);
+	command(0x5, 0x2, 0);
+	run(1);
+	CU_ASSERT_EQUAL(fake.dos, 0x2);
+
+	/* heartbeat lost: the floor trips, the alarm goes on, the rest off */
+	run(600);
+	CU_ASSERT_EQUAL(fw.safety.state, BP_SAFETY_TRIPPED);
+	CU_ASSERT_EQUAL(fake.relays, 0);
+	CU_ASSERT_EQUAL(fake.dos, 0x1);
+	/* the daemon back, the trip reset: the alarm as commanded again */
+	heartbeat(crc_of_cfg);
+	run(1);
+	command(0, 0x2, BP_CMD_TRIP_RESET);
+	run(1);
+	CU_ASSERT_EQUAL(fw.safety.state, BP_SAFETY_ARMED);
+	CU_ASSERT_EQUAL(fake.dos, 0x2);
+	/* a new configuration while armed (CFG_CHANGED), reset before any
+	 * heartbeat names it: LOCKED after having been armed, alarm on */
+	cfg.logic_offline_ms = 1500;
+	crc_of_cfg = push(&cfg, false);
+	run(2);
+	CU_ASSERT_EQUAL(fw.safety.state, BP_SAFETY_TRIPPED);
+	CU_ASSERT_EQUAL(fake.dos, 0x1);
+	command(0, 0x2, BP_CMD_TRIP_RESET);
+	run(1);
+	CU_ASSERT_EQUAL(fw.safety.state, BP_SAFETY_LOCKED);
+	CU_ASSERT_EQUAL(fake.dos, 0x1);
+	heartbeat(crc_of_cfg);
+	command(0, 0x2, 0);
+	run(1);
+	CU_ASSERT_EQUAL(fw.safety.state, BP_SAFETY_ARMED);
+	CU_ASSERT_EQUAL(fake.dos, 0x2);
+
+	/* floor tripped by a cell with the daemon alive: alarm on, the other
+	 * outputs as commanded */
+	setup();
+	cfg.alarm_dos = 0x1;
+	arm();
+	bus.board[0].cell_mV[2] = 4000;
+	for (int i = 0; i < 3; i++) {
+		heartbeat(crc_of_cfg);
+		command(0x5, 0x2, 0);
+		run(100);
+	}
+	CU_ASSERT_EQUAL(fw.safety.state, BP_SAFETY_TRIPPED);
+	CU_ASSERT_EQUAL(fake.relays, 0);
+	CU_ASSERT_EQUAL(fake.dos, 0x3);
+
+	/* an inverted alarm output (off while the alarm is active) */
+	setup();
+	cfg.alarm_dos = 0x4;
+	cfg.alarm_dos_invert = 0x4;
+	arm();
+	heartbeat(crc_of_cfg);
+	command(0x5, 0x6, 0); /* the daemon: no alarm (DO 3 on), DO 2 on */
+	run(1);
+	CU_ASSERT_EQUAL(fake.dos, 0x6);
+	bus.board[1].cell_mV[0] = 1000;
+	for (int i = 0; i < 3; i++) {
+		heartbeat(crc_of_cfg);
+		command(0x5, 0x6, 0);
+		run(100);
+	}
+	CU_ASSERT_EQUAL(fw.safety.state, BP_SAFETY_TRIPPED);
+	CU_ASSERT_EQUAL(fake.dos, 0x2);
 }
 
 static void test_cell_overvoltage_opens_on_that_sample(void)
@@ -665,6 +752,7 @@ void cu_register(void)
 		CU_TEST(test_config_missing_segment_rejected),
 		CU_TEST(test_out_of_range_config_rejected),
 		CU_TEST(test_heartbeat_loss_opens_within_timeout),
+		CU_TEST(test_alarm_output_while_floor_holds),
 		CU_TEST(test_cell_overvoltage_opens_on_that_sample),
 		CU_TEST(test_short_circuit_opens_on_next_sample),
 		CU_TEST(test_short_beyond_range_single_sensor),

@@ -398,6 +398,36 @@ static void test_new_config_while_armed_trips(void)
 	CU_ASSERT_EQUAL(safety_tick(&s, 40), 0); /* still needs a command */
 }
 
+static void test_alarm_outputs(void)
+{
+	struct safety s;
+	struct bp_config c = cfg();
+	uint16_t hi[1] = { 3700 };
+
+	c.alarm_dos = 0x3;
+	c.alarm_dos_invert = 0x2;
+	/* never armed: the alarm follows nothing */
+	safety_init(&s);
+	CU_ASSERT_EQUAL(safety_dos(&s, 0xF), 0);
+	safety_configure(&s, &c, 0xABCD, 0);
+	safety_tick(&s, 600);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_LOCKED);
+	CU_ASSERT_EQUAL(safety_dos(&s, 0xF), 0);
+	/* armed and alive: as commanded */
+	safety_heartbeat(&s, 0xABCD, 700);
+	CU_ASSERT_EQUAL(safety_dos(&s, 0x6), 0x6);
+	CU_ASSERT_EQUAL(safety_dos(&s, 0xF9), 0x9);
+	/* heartbeat lost: DO 1 on, inverted DO 2 off, the others off */
+	safety_tick(&s, 1201);
+	CU_ASSERT_EQUAL(s.state, BP_SAFETY_TRIPPED);
+	CU_ASSERT_EQUAL(safety_dos(&s, 0xE), 0x1);
+	/* tripped with the daemon alive: alarm forced, the others commanded */
+	armed(&s, 0);
+	safety_configure(&s, &c, 0xABCD, 0);
+	CU_ASSERT_TRUE(safety_check_cells(&s, 0, hi, 1, 1));
+	CU_ASSERT_EQUAL(safety_dos(&s, 0xE), 0xD);
+}
+
 static void test_relay_mask_bounded(void)
 {
 	struct safety s;
@@ -436,6 +466,7 @@ void cu_register(void)
 		CU_TEST(test_limits_ignored_unconfigured),
 		CU_TEST(test_trip_while_locked_latches),
 		CU_TEST(test_new_config_while_armed_trips),
+		CU_TEST(test_alarm_outputs),
 		CU_TEST(test_relay_mask_bounded),
 		CU_TEST(test_state_names),
 		CU_END,

@@ -36,4 +36,5 @@ void simcfg_default(struct bp_config *c, uint8_t boards, uint8_t cells, uint8_t 
 	/* humidity: mV = 800 + 30 * RH, so 0.1 %RH per V = 1000 / 3 */
 	c->hum_gain_dpct_per_V = 333;
 	c->hum_offset_mV = 800;
+	c->alarm_dos = 0x1; /* DO 1: the profiles' alarm output */
 }
