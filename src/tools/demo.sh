@@ -331,7 +331,7 @@ sim_cmd() {
 }
 
 trip_names() {
-	local names=(heartbeat cell-high cell-low short-circuit temp-high temp-low cfg-changed) out='' i
+	local names=(heartbeat cell-high cell-low short-circuit temp-high temp-low config-changed current-sensor) out='' i
 	for ((i = 0; i < 16; i++)); do
 		(($1 >> i & 1)) && out+="${out:+, }${names[i]:-bit $i}"
 	done

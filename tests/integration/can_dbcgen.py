@@ -292,7 +292,8 @@ def can2(base=0x400, period=100):
 SAFETY = {0: "locked", 1: "armed", 2: "tripped"}
 CFG_STATE = {0: "none", 1: "loading", 2: "active", 3: "rejected"}
 SENSOR = {0: "ok", 1: "open", 2: "short", 3: "absent"}
-TRIPS = ["Heartbeat", "CellHigh", "CellLow", "ShortCircuit", "TempHigh", "TempLow", "CfgChanged"]
+TRIPS = ["Heartbeat", "CellHigh", "CellLow", "ShortCircuit", "TempHigh", "TempLow", "CfgChanged",
+         "CurrentSensor"]
 IO_FAULTS = ["CanTxOverflow", "CanRxOverflow", "LogicOffline", "CurrentSensor", "Ntc",
              "Humidity", "Supply", "BadFrame", "WatchdogReset"]
 CUR_FLAGS = ["S1Valid", "S2Valid", "S2Selected", "Implausible", "S1Range", "S2Range", "ZeroCal"]
