@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -143,6 +144,17 @@ static void can_close(struct bmsd *b)
 }
 
 static void on_can(int fd, uint32_t events, void *arg);
+
+/* bursts of RX_BURST frames read before a tick judges the link */
+#define RX_DRAIN_BURSTS 16
+
+/* frames wait to be read on the MCU link */
+static bool can_pending(struct bmsd *b)
+{
+	struct pollfd p = { .fd = canio_fd(b->can), .events = POLLIN };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
+}
 
 static int can_open(struct bmsd *b)
 {
@@ -695,6 +707,12 @@ static void on_tick(void *arg, uint64_t n)
 				   b->cfg->link.interface);
 	}
 	if (b->link_ready) {
+		/* judge the link's health only after reading what has arrived:
+		 * after a stall of this process the tick and the frames are ready
+		 * together, and frames that waited in the queue are not silence */
+		for (int i = 0; b->can && i < RX_DRAIN_BURSTS && link_overdue(&b->link, now) &&
+				(i == 0 || can_pending(b)); i++)
+			on_can(canio_fd(b->can), 0, b);
 		link_tick(&b->link, now);
 		control(b);
 	}

@@ -316,10 +316,15 @@ int link_rx(struct link *l, const struct bp_frame *f, uint64_t now_ms)
 
 /* ---- tick --------------------------------------------------------------- */
 
+bool link_overdue(const struct link *l, uint64_t now_ms)
+{
+	return l->heard && now_ms > l->status_ms && now_ms - l->status_ms > l->stale_ms;
+}
+
 static void check_health(struct link *l, uint64_t now_ms)
 {
 	if (l->heard) {
-		if (now_ms > l->status_ms && now_ms - l->status_ms > l->stale_ms) {
+		if (link_overdue(l, now_ms)) {
 			l->heard = false;
 			emit(l, LINK_EV_DOWN);
 			comm_fault(l);

@@ -177,6 +177,11 @@ int link_rx(struct link *l, const struct bp_frame *f, uint64_t now_ms);
  * timeouts, heartbeat, output and balancing refreshes. */
 void link_tick(struct link *l, uint64_t now_ms);
 
+/* The MCU's STATUS is older than the stale time at @now_ms: the next
+ * link_tick() declares the link lost unless frames that arrived meanwhile
+ * are read first. */
+bool link_overdue(const struct link *l, uint64_t now_ms);
+
 /* Command relays (bits 0..3) and digital outputs (bits 0..3). Sent at once
  * when it changes the stored command, then every LINK_OUTPUT_PERIOD_MS.
  * Returns 0; -EINVAL for bits beyond 0..3; -EPERM unless the link is UP,
