@@ -230,10 +230,13 @@ static bool input_value(enum prot_id id, const struct prot_in *in, int64_t *v)
 		*v = in->pack_mV;
 		return in->pack_valid;
 	case SRC_CHG_CURRENT:
-		*v = in->current_mA;
-		return in->current_valid;
 	case SRC_DSG_CURRENT:
-		*v = -(int64_t)in->current_mA;
+		/* a saturated sensor: beyond its range, in either direction */
+		if (!in->current_valid && in->current_over_range) {
+			*v = PROT_OVER_RANGE;
+			return true;
+		}
+		*v = defs[id].src == SRC_CHG_CURRENT ? in->current_mA : -(int64_t)in->current_mA;
 		return in->current_valid;
 	case SRC_TEMP_MAX:
 		*v = in->temp_max_dC;
@@ -377,6 +380,21 @@ void prot_outputs(const struct prot *p, struct prot_out *out)
 		switch ((enum prot_state)p->e[i].state) {
 		case PROT_ST_SETTING:
 			out->setting |= bit;
+			/* not in force, but its condition is there: nothing
+			 * closes onto it */
+			switch (prot_action_of(p, id)) {
+			case PROT_ACT_BLOCK_CHARGE:
+				out->hold_charge = true;
+				break;
+			case PROT_ACT_BLOCK_DISCHARGE:
+				out->hold_discharge = true;
+				break;
+			case PROT_ACT_OPEN_ALL:
+				out->hold_charge = out->hold_discharge = true;
+				break;
+			default:
+				break;
+			}
 			continue;
 		case PROT_ST_ACTIVE:
 		case PROT_ST_CLEARING:
@@ -410,6 +428,8 @@ void prot_outputs(const struct prot *p, struct prot_out *out)
 			break;
 		}
 	}
+	out->hold_charge |= out->block_charge;
+	out->hold_discharge |= out->block_discharge;
 }
 
 int prot_step(struct prot *p, const struct prot_in *in, uint64_t now_ms, struct prot_out *out)
@@ -430,6 +450,11 @@ int prot_step(struct prot *p, const struct prot_in *in, uint64_t now_ms, struct 
 
 int prot_reset(struct prot *p, uint64_t now_ms)
 {
+	return prot_reset_mask(p, UINT32_MAX, now_ms);
+}
+
+int prot_reset_mask(struct prot *p, uint32_t mask, uint64_t now_ms)
+{
 	int n = 0;
 
 	(void)now_ms;
@@ -437,7 +462,7 @@ int prot_reset(struct prot *p, uint64_t now_ms)
 		enum prot_id id = (enum prot_id)i;
 		struct prot_entry *e = &p->e[i];
 
-		if (e->state != PROT_ST_LATCHED)
+		if (e->state != PROT_ST_LATCHED || !(mask & (1u << i)))
 			continue;
 		/* unknown data is no proof that the condition is gone */
 		if (prot_kind_of(id) != PROT_KIND_CONDITION && !e->known)
@@ -446,6 +471,37 @@ int prot_reset(struct prot *p, uint64_t now_ms)
 		n++;
 	}
 	return n;
+}
+
+uint32_t prot_latch_mask(const struct prot *p)
+{
+	uint32_t m = 0;
+
+	for (unsigned int i = 0; i < PROT_COUNT; i++) {
+		enum prot_state st = (enum prot_state)p->e[i].state;
+
+		if ((st == PROT_ST_ACTIVE || st == PROT_ST_CLEARING || st == PROT_ST_LATCHED) &&
+		    prot_latches(p, (enum prot_id)i))
+			m |= 1u << i;
+	}
+	return m;
+}
+
+uint32_t prot_restore_latched(struct prot *p, uint32_t mask)
+{
+	uint32_t done = 0;
+
+	for (unsigned int i = 0; i < PROT_COUNT; i++) {
+		struct prot_entry *e = &p->e[i];
+
+		if (!(mask & (1u << i)) || !pcfg(p, (enum prot_id)i)->enable)
+			continue;
+		e->state = PROT_ST_LATCHED;
+		e->known = false;
+		e->restart = false;
+		done |= 1u << i;
+	}
+	return done;
 }
 
 void prot_init(struct prot *p, const struct cfg_protections *c, prot_event_fn event,

@@ -60,6 +60,10 @@ struct prot_in {
 	int64_t pack_mV;         /* sum of the cells */
 	bool current_valid;
 	int32_t current_mA;      /* + = charging */
+	bool current_over_range; /* with !current_valid: the current sensor is
+				  * out of range (saturated), direction unknown:
+				  * both over-current protections read a value
+				  * beyond any threshold (PROT_OVER_RANGE) */
 	bool temps_valid;        /* cell temperatures */
 	int32_t temp_max_dC;
 	int32_t temp_min_dC;
@@ -84,7 +88,17 @@ struct prot_out {
 	bool block_discharge;
 	bool open_all;
 	bool open_now;
+	/* A path that is open must not close onto a condition that would stop
+	 * it: the blocks of the protections in force, and those of the
+	 * protections SETTING (condition present, set delay running). A
+	 * SETTING protection does not open a closed path before its delay. */
+	bool hold_charge;
+	bool hold_discharge;
 };
+
+/* The value that an over-current protection reads while the sensor is out
+ * of range (prot_in.current_over_range). */
+#define PROT_OVER_RANGE INT32_MAX
 
 /* Called for every state change, with the value that caused it (the
  * protection's value in its unit; 1 or 0 for a condition; for a reset or
@@ -128,6 +142,22 @@ int prot_step(struct prot *p, const struct prot_in *in, uint64_t now_ms, struct 
  * protection whose condition is present is ACTIVE or CLEARING, not
  * LATCHED, and stays. Returns how many were cleared. */
 int prot_reset(struct prot *p, uint64_t now_ms);
+
+/* The same for the protections in @mask only (bit 1u << id): a fault
+ * reset clears what was latched when it was asked for, not what latched
+ * since. */
+int prot_reset_mask(struct prot *p, uint32_t mask, uint64_t now_ms);
+
+/* The latches that must survive a restart: the latching protections in
+ * force (ACTIVE, CLEARING or LATCHED), bit 1u << id. An active one counts,
+ * so that a condition that goes away while bmsd is down is still held. */
+uint32_t prot_latch_mask(const struct prot *p);
+
+/* At start, before the first step: put the enabled protections of @mask
+ * into LATCHED, as persisted by a previous run (their input unknown until
+ * the first valid step, so that a reset needs fresh data for a threshold
+ * protection). No event is called. Returns the mask restored. */
+uint32_t prot_restore_latched(struct prot *p, uint32_t mask);
 
 /* The aggregate of the current states, as prot_step() fills it; changed
  * is 0. */

@@ -1746,6 +1746,162 @@ static void test_floor_property(void)
 #undef RND
 }
 
+/* ---- closing onto a present condition, saturated sensors, latches -------- */
+
+/* A protection whose set delay is running holds the paths it would block
+ * shut: nothing closes onto its condition, though nothing open is opened. */
+static void test_setting_holds_paths(void)
+{
+	setup_one(PROT_CELL_OV, 1000, 0, false, PROT_TIER_CRITICAL, PROT_ACT_BLOCK_CHARGE);
+	ST(PROT_CELL_OV, feed(PROT_CELL_OV, v_set(PROT_CELL_OV), 1000), PROT_ST_SETTING);
+	CU_ASSERT_FALSE(OUT.block_charge);
+	CU_ASSERT_TRUE(OUT.hold_charge);
+	CU_ASSERT_FALSE(OUT.hold_discharge);
+	ST(PROT_CELL_OV, feed(PROT_CELL_OV, v_set(PROT_CELL_OV), 2000), PROT_ST_ACTIVE);
+	CU_ASSERT_TRUE(OUT.block_charge);
+	CU_ASSERT_TRUE(OUT.hold_charge);
+	ST(PROT_CELL_OV, feed(PROT_CELL_OV, v_clear(PROT_CELL_OV), 3000), PROT_ST_CLEAR);
+	CU_ASSERT_FALSE(OUT.hold_charge);
+
+	setup_one(PROT_CELL_UV, 1000, 0, false, PROT_TIER_CRITICAL, PROT_ACT_BLOCK_DISCHARGE);
+	ST(PROT_CELL_UV, feed(PROT_CELL_UV, v_set(PROT_CELL_UV), 1000), PROT_ST_SETTING);
+	CU_ASSERT_FALSE(OUT.hold_charge);
+	CU_ASSERT_TRUE(OUT.hold_discharge);
+	CU_ASSERT_FALSE(OUT.block_discharge);
+
+	setup_one(PROT_DSG_OT, 5000, 0, false, PROT_TIER_CRITICAL, PROT_ACT_OPEN_ALL);
+	ST(PROT_DSG_OT, feed(PROT_DSG_OT, v_set(PROT_DSG_OT), 1000), PROT_ST_SETTING);
+	CU_ASSERT_TRUE(OUT.hold_charge);
+	CU_ASSERT_TRUE(OUT.hold_discharge);
+	CU_ASSERT_FALSE(OUT.open_all);
+	CU_ASSERT_FALSE(OUT.open_now);
+
+	/* report and derate hold nothing */
+	setup_one(PROT_CELL_SPREAD, 1000, 0, false, PROT_TIER_WARNING, PROT_ACT_DERATE);
+	ST(PROT_CELL_SPREAD, feed(PROT_CELL_SPREAD, v_set(PROT_CELL_SPREAD), 1000),
+	   PROT_ST_SETTING);
+	CU_ASSERT_FALSE(OUT.hold_charge);
+	CU_ASSERT_FALSE(OUT.hold_discharge);
+}
+
+/* A saturated sensor (no current, range flag) is an over-current of
+ * unknown sign: both over-current protections see it, with their delays. */
+static void test_over_range_is_over_current(void)
+{
+	struct prot_in in = { 0 };
+
+	init_cfg(&C);
+	fill(&C, PROT_CHG_OC, 2000, 0, false, PROT_TIER_ALARM, PROT_ACT_BLOCK_CHARGE);
+	fill(&C, PROT_DSG_OC, 2000, 0, false, PROT_TIER_ALARM, PROT_ACT_BLOCK_DISCHARGE);
+	prot_init(&P, &C, rec, &ev_arg);
+	nev = 0;
+	in.current_valid = false;
+	in.current_over_range = true;
+	prot_step(&P, &in, 1000, &OUT);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_CHG_OC), PROT_ST_SETTING);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_DSG_OC), PROT_ST_SETTING);
+	CU_ASSERT_TRUE(OUT.hold_charge && OUT.hold_discharge);
+	prot_step(&P, &in, 3000, &OUT);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_CHG_OC), PROT_ST_ACTIVE);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_DSG_OC), PROT_ST_ACTIVE);
+	CU_ASSERT_EQUAL(prot_value_at_set(&P, PROT_DSG_OC), PROT_OVER_RANGE);
+	CU_ASSERT_TRUE(OUT.block_charge && OUT.block_discharge);
+	/* a plain unknown current (no range flag) holds the state */
+	in.current_over_range = false;
+	prot_step(&P, &in, 4000, &OUT);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_DSG_OC), PROT_ST_ACTIVE);
+	/* a valid reading wins over a stale flag */
+	in.current_valid = true;
+	in.current_over_range = true;
+	in.current_mA = 0;
+	prot_step(&P, &in, 5000, &OUT);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_DSG_OC), PROT_ST_CLEAR);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_CHG_OC), PROT_ST_CLEAR);
+}
+
+/* A reset clears what was latched when it was asked for, not a latch that
+ * arrives after it. */
+static void test_reset_mask(void)
+{
+	struct prot_in in = { 0 };
+
+	init_cfg(&C);
+	fill(&C, PROT_EMERGENCY_STOP, 0, 0, true, PROT_TIER_CRITICAL, PROT_ACT_OPEN_ALL);
+	fill(&C, PROT_INSULATION, 0, 0, true, PROT_TIER_CRITICAL, PROT_ACT_OPEN_ALL);
+	prot_init(&P, &C, rec, &ev_arg);
+	in.cond = 1u << PROT_INSULATION;
+	prot_step(&P, &in, 1000, &OUT);
+	in.cond = 0;
+	prot_step(&P, &in, 1010, &OUT);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_INSULATION), PROT_ST_LATCHED);
+	in.cond = 1u << PROT_EMERGENCY_STOP;
+	prot_step(&P, &in, 1020, &OUT);
+	in.cond = 0;
+	prot_step(&P, &in, 1030, &OUT);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_EMERGENCY_STOP), PROT_ST_LATCHED);
+	CU_ASSERT_EQUAL(prot_reset_mask(&P, 1u << PROT_INSULATION, 1040), 1);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_INSULATION), PROT_ST_CLEAR);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_EMERGENCY_STOP), PROT_ST_LATCHED);
+	CU_ASSERT_EQUAL(prot_reset_mask(&P, 0, 1050), 0);
+	CU_ASSERT_EQUAL(prot_reset(&P, 1060), 1);
+	CU_ASSERT_EQUAL(prot_state_of(&P, PROT_EMERGENCY_STOP), PROT_ST_CLEAR);
+}
+
+/* What survives a restart: the latching protections in force, active ones
+ * included; restored as LATCHED, cleared only by a reset. */
+static void test_latch_mask_and_restore(void)
+{
+	struct prot_in in = { 0 };
+	struct prot Q;
+	uint32_t m;
+
+	init_cfg(&C);
+	fill(&C, PROT_EMERGENCY_STOP, 0, 0, true, PROT_TIER_CRITICAL, PROT_ACT_OPEN_ALL);
+	fill(&C, PROT_INSULATION, 0, 0, true, PROT_TIER_CRITICAL, PROT_ACT_OPEN_ALL);
+	fill(&C, PROT_SENSOR, 0, 0, false, PROT_TIER_ALARM, PROT_ACT_OPEN_ALL);
+	fill(&C, PROT_DEEP_DISCHARGE, 0, 0, false, PROT_TIER_CRITICAL, PROT_ACT_OPEN_ALL);
+	prot_init(&P, &C, rec, &ev_arg);
+	in.cond = (1u << PROT_EMERGENCY_STOP) | (1u << PROT_SENSOR) | (1u << PROT_INSULATION);
+	put(&in, PROT_DEEP_DISCHARGE, v_set(PROT_DEEP_DISCHARGE));
+	prot_step(&P, &in, 1000, &OUT);
+	in.cond = (1u << PROT_EMERGENCY_STOP) | (1u << PROT_SENSOR);
+	prot_step(&P, &in, 1010, &OUT);
+	m = prot_latch_mask(&P);
+	/* pressed (active), latched, deep discharge (always latches); not the
+	 * non-latching sensor fault */
+	CU_ASSERT_EQUAL(m, (1u << PROT_EMERGENCY_STOP) | (1u << PROT_INSULATION) |
+				   (1u << PROT_DEEP_DISCHARGE));
+
+	/* the next run: a disabled one is not restored */
+	pc(&C, PROT_INSULATION)->enable = false;
+	prot_init(&Q, &C, NULL, NULL);
+	CU_ASSERT_EQUAL(prot_restore_latched(&Q, m),
+			(1u << PROT_EMERGENCY_STOP) | (1u << PROT_DEEP_DISCHARGE));
+	CU_ASSERT_EQUAL(prot_state_of(&Q, PROT_EMERGENCY_STOP), PROT_ST_LATCHED);
+	prot_outputs(&Q, &OUT);
+	CU_ASSERT_TRUE(OUT.open_now);
+	CU_ASSERT_TRUE(OUT.hold_charge && OUT.hold_discharge);
+	/* the button is released by now: still latched after steps */
+	memset(&in, 0, sizeof(in));
+	prot_step(&Q, &in, 5000, &OUT);
+	prot_step(&Q, &in, 6000, &OUT);
+	CU_ASSERT_EQUAL(prot_state_of(&Q, PROT_EMERGENCY_STOP), PROT_ST_LATCHED);
+	/* deep discharge: no reset without a fresh value */
+	CU_ASSERT_EQUAL(prot_reset(&Q, 7000), 1);
+	CU_ASSERT_EQUAL(prot_state_of(&Q, PROT_EMERGENCY_STOP), PROT_ST_CLEAR);
+	CU_ASSERT_EQUAL(prot_state_of(&Q, PROT_DEEP_DISCHARGE), PROT_ST_LATCHED);
+	put(&in, PROT_DEEP_DISCHARGE, v_clear(PROT_DEEP_DISCHARGE));
+	prot_step(&Q, &in, 8000, &OUT);
+	CU_ASSERT_EQUAL(prot_reset(&Q, 8010), 1);
+	CU_ASSERT_EQUAL(prot_state_of(&Q, PROT_DEEP_DISCHARGE), PROT_ST_CLEAR);
+	/* a restored latch whose condition is there is active again */
+	prot_init(&Q, &C, NULL, NULL);
+	prot_restore_latched(&Q, 1u << PROT_EMERGENCY_STOP);
+	in.cond = 1u << PROT_EMERGENCY_STOP;
+	prot_step(&Q, &in, 9000, &OUT);
+	CU_ASSERT_EQUAL(prot_state_of(&Q, PROT_EMERGENCY_STOP), PROT_ST_ACTIVE);
+}
+
 /* ---- registration ------------------------------------------------------- */
 
 static const struct cu_test engine_tests[] = {
@@ -1793,6 +1949,10 @@ static const struct cu_test engine_tests[] = {
 	CU_TEST(test_pack_large),
 	CU_TEST(test_negative_temperatures),
 	CU_TEST(test_condition_bits),
+	CU_TEST(test_setting_holds_paths),
+	CU_TEST(test_over_range_is_over_current),
+	CU_TEST(test_reset_mask),
+	CU_TEST(test_latch_mask_and_restore),
 	CU_END,
 };
 
