@@ -17,6 +17,7 @@ struct wants {
 	bool keep[CC_PATH_COUNT];
 	bool close[CC_PATH_COUNT];
 	bool toff[CC_PATH_COUNT];
+	bool hold[CC_PATH_COUNT];
 };
 
 static const char *const event_names[CC_EV_COUNT] = {
@@ -38,6 +39,7 @@ static const char *const event_names[CC_EV_COUNT] = {
 	[CC_EV_FEEDBACK_OK] = "feedback-ok",
 	[CC_EV_WELDED] = "welded",
 	[CC_EV_RESET] = "reset",
+	[CC_EV_SOFT_STOP_UNMEASURED] = "soft-stop-unmeasured",
 };
 
 const char *cc_event_name(enum cc_event ev)
@@ -120,6 +122,22 @@ void cc_set_config(struct cc *c, const struct cfg *cfg, uint64_t now_ms)
 	cc_init(c, cfg, c->fn, c->arg, now_ms);
 	c->welded = welded;
 	c->pc_failed = pc_failed;
+}
+
+void cc_restore_latches(struct cc *c, uint8_t welded, bool precharge_failed)
+{
+	c->welded = (uint8_t)(welded & 0x0Fu);
+	c->pc_failed = precharge_failed;
+}
+
+uint8_t cc_welded_latched(const struct cc *c)
+{
+	return c->welded;
+}
+
+bool cc_precharge_latched(const struct cc *c)
+{
+	return c->pc_failed;
 }
 
 void cc_reset(struct cc *c, uint64_t now_ms)
@@ -316,7 +334,10 @@ static void stop_check(struct cc *c, unsigned int p, const struct wants *w,
 	}
 	if (w->toff[p] && t < c->k.charge_off_delay_ms)
 		return;
-	if (current_low(c, p, w, in))
+	/* a current that cannot be measured cannot be waited for */
+	if (!in->current_valid)
+		open_path(c, p, CC_EV_SOFT_STOP_UNMEASURED);
+	else if (current_low(c, p, w, in))
 		open_path(c, p, CC_EV_SOFT_STOP_END);
 	else if (t >= c->k.soft_stop_timeout_ms)
 		open_path(c, p, CC_EV_SOFT_STOP_TIMEOUT);
@@ -331,7 +352,8 @@ static void step_path(struct cc *c, unsigned int p, const struct wants *w,
 			c->path[p] = needs_precharge(c, p) ? CC_P_CLOSING : CC_P_CLOSED;
 		break;
 	case CC_P_CLOSING:
-		if (!w->keep[p])
+		/* a precharge is closing: a hold aborts it */
+		if (!w->keep[p] || w->hold[p])
 			c->path[p] = CC_P_OPEN;
 		break;
 	case CC_P_CLOSED:
@@ -525,6 +547,10 @@ void cc_step(struct cc *c, const struct cc_in *in, uint64_t now, struct cc_out *
 	w.toff[C] = free_c && !w.keep[C];
 	w.keep[D] = w.close[D] = free_d && power_up;
 	w.toff[D] = free_d && !power_up;
+	w.hold[C] = in->hold_charge;
+	w.hold[D] = in->hold_discharge;
+	w.close[C] = w.close[C] && !w.hold[C];
+	w.close[D] = w.close[D] && !w.hold[D];
 
 	if (hard) {
 		if (c->path[C] != CC_P_OPEN || c->path[D] != CC_P_OPEN || c->pc != CC_PC_IDLE)

@@ -20,7 +20,8 @@
  * configuration has a precharge relay and no main or discharge contactor is
  * closed yet. A path that is no longer wanted soft-stops first (its limit is
  * 0 at once; its contactors open when its current has fallen or after the
- * soft-stop timeout), except on a hard opening (link not armed, emergency
+ * soft-stop timeout, or at once when there is no current reading to wait
+ * for), except on a hard opening (link not armed, emergency
  * stop, insulation fault, critical protection), which opens every contactor
  * at once.
  */
@@ -59,6 +60,8 @@ enum cc_event {
 	CC_EV_FEEDBACK_OK,         /* relay @detail's feedback agrees again */
 	CC_EV_WELDED,              /* relay @detail closed while driven open: latched */
 	CC_EV_RESET,               /* weld and precharge failure cleared */
+	CC_EV_SOFT_STOP_UNMEASURED, /* path @detail: no current reading to wait
+				     * for, so its contactors open at once */
 	CC_EV_COUNT
 };
 
@@ -81,10 +84,17 @@ struct cc_in {
 	bool warning;          /* a warning is active */
 	bool alarm;            /* an alarm or critical protection is active */
 	bool connect;          /* false: disconnect requested (SetOp, bmsctl) */
+	/* an open path may not close (a closed one stays): a protection's
+	 * condition is present with its set delay running, or the pack has
+	 * not been judged on a full snapshot yet */
+	bool hold_charge;
+	bool hold_discharge;
 	/* end of charge */
 	bool cell_max_valid;
 	uint32_t cell_max_mV;  /* highest cell of the pack */
-	/* pack current, + = charging */
+	/* pack current, + = charging; without a trusted reading (NA, sensor
+	 * out of range, implausible) a soft stop cannot wait for the current
+	 * to fall, and its contactors open at once */
 	bool current_valid;
 	int32_t current_mA;
 	/* the MCU's I/O report (bp_io); when !io_valid, no input is active and
@@ -188,6 +198,16 @@ void cc_step(struct cc *c, const struct cc_in *in, uint64_t now_ms, struct cc_ou
  * the feedback timers so that a contactor still welded is found again after
  * feedback_delay_ms. */
 void cc_reset(struct cc *c, uint64_t now_ms);
+
+/* At start, before the first step: the latched weld (bit n = relay n+1)
+ * and precharge failure persisted by a previous run. Only cc_reset()
+ * clears them. */
+void cc_restore_latches(struct cc *c, uint8_t welded, bool precharge_failed);
+
+/* The latched weld (bit n = relay n+1) and precharge failure, as they are
+ * now (also before the first step). */
+uint8_t cc_welded_latched(const struct cc *c);
+bool cc_precharge_latched(const struct cc *c);
 
 /* "precharge-start", ...; "?" when out of range. */
 const char *cc_event_name(enum cc_event ev);

@@ -1084,6 +1084,8 @@ static void test_soft_stop_timeout_zero(void)
 	CU_ASSERT_TRUE(has_ev(CC_EV_SOFT_STOP_TIMEOUT, CC_PATH_DISCHARGE));
 }
 
+/* A soft stop never waits for a current that cannot be measured: both
+ * contactors open at once. */
 static void test_soft_stop_without_current_reading(void)
 {
 	setup_cd();
@@ -1093,12 +1095,53 @@ static void test_soft_stop_without_current_reading(void)
 	in.current_mA = 0;
 	in.connect = false;
 	step(10);
+	CU_ASSERT_EQUAL(out.relays, 0);
+	CU_ASSERT_FALSE(out.soft_stop);
+	CU_ASSERT_EQUAL(count_ev(CC_EV_SOFT_STOP_UNMEASURED), 2);
+	CU_ASSERT_EQUAL(count_ev(CC_EV_SOFT_STOP_TIMEOUT), 0);
+}
+
+/* The reading is lost while a soft stop waits: it opens on that step. */
+static void test_soft_stop_reading_lost_midway(void)
+{
+	setup_cd();
+	start();
+	step(10);
+	in.current_mA = -50000;
+	in.block_discharge = true;
+	step(10);
+	CU_ASSERT_EQUAL(out.relays, R1 | R2 | R3);
+	CU_ASSERT_TRUE(out.soft_stop);
+	run(1000);
+	CU_ASSERT_EQUAL(out.relays & R1, R1);
+	in.current_valid = false;
+	step(10);
+	CU_ASSERT_EQUAL(out.relays & R1, 0);
+	CU_ASSERT_TRUE(has_ev(CC_EV_SOFT_STOP_UNMEASURED, CC_PATH_DISCHARGE));
+	/* the charge path was not stopping: it stays */
+	CU_ASSERT_EQUAL(out.relays, R2 | R3);
+}
+
+/* Toff still holds a charge contactor: it is a delay of its own, not a
+ * wait for the current; after it, no reading opens at once. */
+static void test_soft_stop_unmeasured_after_toff(void)
+{
+	setup_cd();
+	cfg.contactors.charge_mode = CFG_CHARGE_CHARGER;
+	input(1, CFG_IN_CHARGER_CONNECTED, false);
+	di(1, true);
+	start();
+	run(2000);
+	CU_ASSERT_EQUAL_FATAL(out.relays, R1 | R2 | R3);
+	in.current_valid = false;
+	di(1, false);
+	step(10);
 	CU_ASSERT_EQUAL(out.relays, R1 | R3);
-	step(4999);
+	step(2999);
 	CU_ASSERT_EQUAL(out.relays, R1 | R3);
 	step(1);
-	CU_ASSERT_EQUAL(out.relays, 0);
-	CU_ASSERT_EQUAL(count_ev(CC_EV_SOFT_STOP_TIMEOUT), 2);
+	CU_ASSERT_EQUAL(out.relays, R1);
+	CU_ASSERT_TRUE(has_ev(CC_EV_SOFT_STOP_UNMEASURED, CC_PATH_CHARGE));
 }
 
 static void test_soft_stop_idle_opens_at_once(void)
@@ -1630,6 +1673,119 @@ static void test_set_config_new_roles_restarts_keeps_latches(void)
 	CU_ASSERT_EQUAL(out.relays & R4, R4);
 }
 
+/* ---- holds: nothing closes onto a present condition ---------------------- */
+
+static void test_hold_keeps_open_paths_open(void)
+{
+	setup_cd();
+	start();
+	in.hold_charge = true;
+	run(5000);
+	/* only the discharge path */
+	CU_ASSERT_EQUAL(out.relays, R1);
+	CU_ASSERT_FALSE(out.charge_allowed);
+	CU_ASSERT_EQUAL(count_ev(CC_EV_SOFT_STOP_START), 0);
+	in.hold_charge = false;
+	step(10);
+	CU_ASSERT_EQUAL(out.relays, R1 | R2 | R3);
+
+	setup_cd();
+	start();
+	in.hold_discharge = true;
+	run(5000);
+	CU_ASSERT_EQUAL(out.relays, R2 | R3);
+	CU_ASSERT_FALSE(out.discharge_allowed);
+
+	setup_cd();
+	start();
+	in.hold_charge = in.hold_discharge = true;
+	run(5000);
+	CU_ASSERT_EQUAL(out.relays, 0);
+	CU_ASSERT_EQUAL(out.state, VIEW_ST_STANDBY);
+}
+
+/* A hold does not open what is closed: that is the set delay's business. */
+static void test_hold_does_not_open_closed_paths(void)
+{
+	setup_cd();
+	start();
+	step(10);
+	CU_ASSERT_EQUAL_FATAL(out.relays, R1 | R2 | R3);
+	in.hold_charge = in.hold_discharge = true;
+	run(5000);
+	CU_ASSERT_EQUAL(out.relays, R1 | R2 | R3);
+	CU_ASSERT_FALSE(out.soft_stop);
+	CU_ASSERT_EQUAL(count_ev(CC_EV_SOFT_STOP_START), 0);
+}
+
+/* A main contactor shared by the paths: the charge path holds, the
+ * discharge path closes the main; the held path never joins in. */
+static void test_hold_main_shared(void)
+{
+	setup(CFG_RELAY_MAIN, CFG_RELAY_NONE, CFG_RELAY_ALLOW_CHARGING, CFG_RELAY_NONE);
+	start();
+	in.hold_charge = true;
+	run(1000);
+	CU_ASSERT_EQUAL(out.relays, R1);
+	CU_ASSERT_FALSE(out.charge_allowed);
+	CU_ASSERT_TRUE(out.discharge_allowed);
+	in.hold_charge = false;
+	step(10);
+	CU_ASSERT_EQUAL(out.relays, R1 | R3);
+}
+
+/* A precharge in progress is a closing: a hold aborts it, nothing stays
+ * closed, and it starts afresh once the hold is gone. */
+static void test_hold_aborts_precharge(void)
+{
+	setup_mpa();
+	start();
+	step(10);
+	CU_ASSERT_EQUAL_FATAL(out.relays, R2);
+	run(1000);
+	in.hold_charge = in.hold_discharge = true;
+	step(10);
+	CU_ASSERT_EQUAL(out.relays, 0);
+	CU_ASSERT_TRUE(has_ev(CC_EV_PRECHARGE_ABORT, 1));
+	run(5000);
+	CU_ASSERT_EQUAL(out.relays, 0);
+	in.hold_charge = in.hold_discharge = false;
+	step(10);
+	CU_ASSERT_EQUAL(out.relays, R2);
+	CU_ASSERT_EQUAL(count_ev(CC_EV_PRECHARGE_START), 2);
+	CU_ASSERT_FALSE(out.precharge_failed);
+}
+
+/* Latches persisted by a previous run: restored before the first step,
+ * nothing closes, and only a reset clears them. */
+static void test_restore_latches(void)
+{
+	setup_mpa();
+	start();
+	cc_restore_latches(&cc, 0, true);
+	CU_ASSERT_TRUE(cc_precharge_latched(&cc));
+	run(5000);
+	CU_ASSERT_EQUAL(out.relays, 0);
+	CU_ASSERT_TRUE(out.precharge_failed);
+	CU_ASSERT_EQUAL(out.state, VIEW_ST_FAULT);
+	in.reset = true;
+	step(10);
+	in.reset = false;
+	CU_ASSERT_FALSE(cc_precharge_latched(&cc));
+	CU_ASSERT_EQUAL(out.relays, R2);
+
+	setup_cd();
+	start();
+	cc_restore_latches(&cc, R1 | 0xF0u, false);
+	CU_ASSERT_EQUAL(cc_welded_latched(&cc), R1);
+	step(10);
+	CU_ASSERT_TRUE(out.welded);
+	CU_ASSERT_EQUAL(out.welded_relay, 1);
+	cc_reset(&cc, now);
+	CU_ASSERT_EQUAL(cc_welded_latched(&cc), 0);
+	CU_ASSERT_TRUE(has_ev(CC_EV_RESET, 0));
+}
+
 static void test_names(void)
 {
 	for (unsigned int i = 0; i < CC_EV_COUNT; i++) {
@@ -1898,6 +2054,13 @@ void cu_register(void)
 		CU_TEST(test_soft_stop_timeout),
 		CU_TEST(test_soft_stop_timeout_zero),
 		CU_TEST(test_soft_stop_without_current_reading),
+		CU_TEST(test_soft_stop_reading_lost_midway),
+		CU_TEST(test_soft_stop_unmeasured_after_toff),
+		CU_TEST(test_hold_keeps_open_paths_open),
+		CU_TEST(test_hold_does_not_open_closed_paths),
+		CU_TEST(test_hold_main_shared),
+		CU_TEST(test_hold_aborts_precharge),
+		CU_TEST(test_restore_latches),
 		CU_TEST(test_soft_stop_idle_opens_at_once),
 		CU_TEST(test_soft_stop_cancelled),
 		CU_TEST(test_open_now_opens_at_once),
