@@ -107,6 +107,13 @@ struct soc_persist {
 	int16_t temp_min_dC, temp_max_dC; /* BP_TEMP_DC_NA: none yet */
 	uint32_t syncs;
 	uint64_t last_sync_wall_s;    /* 0: never, or the clock was unknown */
+	/* The latches that a restart must not clear (state file version 2;
+	 * 0 from a version-1 file). The SOC module leaves them alone: bmsd's
+	 * battery logic (batt.c) fills them before every save. */
+	uint32_t prot_latched;        /* latching protections in force, bit 1u << prot_id */
+	uint8_t welded_mask;          /* latched welded contactors, bit n = relay n+1 */
+	bool precharge_failed;        /* latched precharge failure */
+	bool disconnect;              /* maintenance disconnect (bmsctl, Modbus SetOp) */
 };
 
 /* The module's state; the caller allocates it, soc_init() fills it. */

@@ -15,7 +15,7 @@
 #include "state.h"
 
 /*
- * Version 1, little-endian:
+ * Version 2, little-endian:
  *   0 magic B3 'S' 'O' 'C'    4 version u16    6 length u16 (whole file)
  *   8 saved at, s since 1970 u64
  *  16 flags u8 (bit 0: SOC valid)  17 soh_n u8  18 soh_dpct u16
@@ -27,12 +27,18 @@
  *  92 contactor_cycles u32 x 4
  * 108 temp_min_dC s16   110 temp_max_dC s16
  * 112 syncs u32         116 last_sync_wall_s u64
- * 124 CRC-32 of bytes 0..123
+ * 124 prot_latched u32  128 welded_mask u8 (bits 0..3)
+ * 129 latch flags u8 (bit 0: precharge failed, bit 1: disconnect)
+ * 130 reserved u16, 0
+ * 132 CRC-32 of bytes 0..131
+ * Version 1 is the same up to byte 123, with its CRC-32 of bytes 0..123 at
+ * 124 (128 bytes): it has no latches.
  */
-#define BODY_LEN 124u
+#define BODY_LEN (STATE_FILE_LEN - 4u)
+#define BODY_LEN_V1 (STATE_FILE_LEN_V1 - 4u)
 #define READ_MAX (STATE_FILE_LEN + 64u)
 
-_Static_assert(BODY_LEN + 4u == STATE_FILE_LEN, "STATE_FILE_LEN is the layout's");
+_Static_assert(BODY_LEN == 132u && BODY_LEN_V1 == 124u, "STATE_FILE_LEN is the layout's");
 
 static const uint8_t magic[4] = { 0xB3, 'S', 'O', 'C' };
 
@@ -114,6 +120,10 @@ size_t state_encode(const struct soc_persist *s, uint64_t wall_s, uint8_t *buf)
 	put16(&p, (uint16_t)s->temp_max_dC);
 	put32(&p, s->syncs);
 	put64(&p, s->last_sync_wall_s);
+	put32(&p, s->prot_latched);
+	*p++ = (uint8_t)(s->welded_mask & 0x0Fu);
+	*p++ = (uint8_t)((s->precharge_failed ? 1u : 0u) | (s->disconnect ? 2u : 0u));
+	put16(&p, 0);
 	put32(&p, crc32_update(0, buf, BODY_LEN));
 	return (size_t)(p - buf);
 }
@@ -124,7 +134,9 @@ int state_decode(const uint8_t *buf, size_t len, struct soc_persist *out, uint64
 	struct soc_persist s;
 	const uint8_t *p = buf;
 	uint16_t ver, flen;
-	uint8_t flags;
+	unsigned int want_len, body;
+	uint8_t flags, lflags = 0, welded = 0;
+	uint16_t reserved = 0;
 	uint64_t w;
 
 	if (memcmp(buf, magic, len < 4 ? len : 4)) {
@@ -138,25 +150,28 @@ int state_decode(const uint8_t *buf, size_t len, struct soc_persist *out, uint64
 	p += 4;
 	ver = get16(&p);
 	flen = get16(&p);
-	if (ver != STATE_VERSION) {
-		snprintf(err, n, "version %u, this bmsd reads version %u", ver, STATE_VERSION);
+	if (ver != STATE_VERSION && ver != 1u) {
+		snprintf(err, n, "version %u, this bmsd reads versions 1 and %u", ver,
+			 STATE_VERSION);
 		return -EINVAL;
 	}
-	if (flen != STATE_FILE_LEN) {
-		snprintf(err, n, "bad length field %u, expected %u", flen, STATE_FILE_LEN);
+	want_len = ver == 1u ? STATE_FILE_LEN_V1 : STATE_FILE_LEN;
+	body = want_len - 4u;
+	if (flen != want_len) {
+		snprintf(err, n, "bad length field %u, expected %u", flen, want_len);
 		return -EINVAL;
 	}
-	if (len < STATE_FILE_LEN) {
-		snprintf(err, n, "truncated: %zu of %u bytes", len, STATE_FILE_LEN);
+	if (len < want_len) {
+		snprintf(err, n, "truncated: %zu of %u bytes", len, want_len);
 		return -EINVAL;
 	}
-	if (len > STATE_FILE_LEN) {
-		snprintf(err, n, "%zu bytes, expected %u", len, STATE_FILE_LEN);
+	if (len > want_len) {
+		snprintf(err, n, "%zu bytes, expected %u", len, want_len);
 		return -EINVAL;
 	}
 	{
-		const uint8_t *q = buf + BODY_LEN;
-		uint32_t want = get32(&q), got = crc32_update(0, buf, BODY_LEN);
+		const uint8_t *q = buf + body;
+		uint32_t want = get32(&q), got = crc32_update(0, buf, body);
 
 		if (want != got) {
 			snprintf(err, n, "bad CRC (0x%08x, computed 0x%08x)", want, got);
@@ -186,6 +201,20 @@ int state_decode(const uint8_t *buf, size_t len, struct soc_persist *out, uint64
 	s.temp_max_dC = (int16_t)get16(&p);
 	s.syncs = get32(&p);
 	s.last_sync_wall_s = get64(&p);
+	if (ver >= 2u) {
+		s.prot_latched = get32(&p);
+		welded = *p++;
+		lflags = *p++;
+		reserved = get16(&p);
+		s.welded_mask = welded;
+		s.precharge_failed = lflags & 1u;
+		s.disconnect = (lflags & 2u) != 0;
+	}
+	if ((welded & ~0x0Fu) || (lflags & ~3u) || reserved) {
+		snprintf(err, n, "latches out of range (welded 0x%02x, flags 0x%02x, reserved 0x%04x)",
+			 welded, lflags, reserved);
+		return -EINVAL;
+	}
 	if ((flags & ~1u) || s.soc_ppm > SOC_PPM || s.soh_n > SOC_SOH_AVG || s.soh_dpct > 1000) {
 		snprintf(err, n, "values out of range (flags 0x%02x, SOC %u ppm, %u measurements, "
 			 "SOH %u)", flags, s.soc_ppm, s.soh_n, s.soh_dpct);

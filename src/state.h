@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * state: the persisted SOC, SOH and lifetime counters (struct soc_persist)
+ * state: the persisted SOC, SOH and lifetime counters, and the latches that
+ * a restart must not clear (latched protections, welded contactors, a
+ * precharge failure, the maintenance disconnect), all in struct soc_persist,
  * in one small binary file, soc.state_file, with a magic, a version, its
- * length and a CRC-32.
+ * length and a CRC-32. Version 2 is written; version 1 (no latches) is
+ * still read, with no latch.
  *
  * A write goes to <file>.tmp, is fsync()ed, renamed over <file>, and the
  * directory is fsync()ed: after a crash or a power loss the file is the
@@ -29,15 +32,17 @@
 
 #include "soc.h"
 
-#define STATE_VERSION 1u
-#define STATE_FILE_LEN 128u /* bytes of a version-1 file */
+#define STATE_VERSION 2u
+#define STATE_FILE_LEN 136u    /* bytes of a version-2 file, the one written */
+#define STATE_FILE_LEN_V1 128u /* bytes of a version-1 file, still read */
 
 /* The bytes of a file holding @p, saved at @wall_s (s since 1970), into
  * @buf (at least STATE_FILE_LEN). Returns the length. */
 size_t state_encode(const struct soc_persist *p, uint64_t wall_s, uint8_t *buf);
 
-/* Check and decode @len bytes. Returns 0 with *@p and *@wall_s (may be
- * NULL) filled, or -EINVAL with @err saying why: truncated, not a state
+/* Check and decode @len bytes of a version-2 or version-1 file (the
+ * latches of a version-1 file are 0). Returns 0 with *@p and *@wall_s (may
+ * be NULL) filled, or -EINVAL with @err saying why: truncated, not a state
  * file, another version, a bad length, a bad CRC, values out of range. */
 int state_decode(const uint8_t *buf, size_t len, struct soc_persist *p, uint64_t *wall_s,
 		 char *err, size_t n);

@@ -74,6 +74,10 @@ static struct soc_persist sample(void)
 	p.temp_max_dC = 612;
 	p.syncs = 17;
 	p.last_sync_wall_s = 1700000123;
+	p.prot_latched = (1u << 21) | (1u << 17) | 1u;
+	p.welded_mask = 0x5;
+	p.precharge_failed = true;
+	p.disconnect = true;
 	return p;
 }
 
@@ -86,7 +90,9 @@ static bool same(const struct soc_persist *a, const struct soc_persist *b)
 		  a->energy_in_mJ == b->energy_in_mJ && a->energy_out_mJ == b->energy_out_mJ &&
 		  a->cycles_dcyc == b->cycles_dcyc && a->cycle_rem_mAs == b->cycle_rem_mAs &&
 		  a->temp_min_dC == b->temp_min_dC && a->temp_max_dC == b->temp_max_dC &&
-		  a->syncs == b->syncs && a->last_sync_wall_s == b->last_sync_wall_s;
+		  a->syncs == b->syncs && a->last_sync_wall_s == b->last_sync_wall_s &&
+		  a->prot_latched == b->prot_latched && a->welded_mask == b->welded_mask &&
+		  a->precharge_failed == b->precharge_failed && a->disconnect == b->disconnect;
 
 	for (unsigned int i = 0; i < SOC_SOH_AVG; i++)
 		ok &= a->soh_hist_mAh[i] == b->soh_hist_mAh[i];
@@ -193,10 +199,10 @@ static void test_version_length_values(void)
 	char err[200];
 
 	state_encode(&p, 5, b);
-	b[4] = 2;
+	b[4] = 3;
 	reseal(b);
 	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN, &q, NULL, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_STRING_EQUAL(err, "version 2, this bmsd reads version 1");
+	CU_ASSERT_STRING_EQUAL(err, "version 3, this bmsd reads versions 1 and 2");
 	b[4] = 0;
 	b[5] = 1;
 	reseal(b);
@@ -212,7 +218,7 @@ static void test_version_length_values(void)
 	state_encode(&p, 5, b);
 	memset(b + STATE_FILE_LEN, 0, 8);
 	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN + 1, &q, NULL, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected 128"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected 136"));
 	/* values a correct writer never writes */
 	p = sample();
 	p.soc_ppm = SOC_PPM + 1;
@@ -233,6 +239,23 @@ static void test_version_length_values(void)
 	reseal(b);
 	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN, &q, NULL, err, sizeof(err)), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "flags 0x81"));
+	/* latches a correct writer never writes */
+	p = sample();
+	p.welded_mask = 0x10;
+	state_encode(&p, 5, b);
+	b[128] = 0x10;
+	reseal(b);
+	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN, &q, NULL, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "latches out of range"));
+	p = sample();
+	state_encode(&p, 5, b);
+	b[129] = 0x04;
+	reseal(b);
+	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN, &q, NULL, err, sizeof(err)), -EINVAL);
+	state_encode(&p, 5, b);
+	b[130] = 1;
+	reseal(b);
+	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN, &q, NULL, err, sizeof(err)), -EINVAL);
 	/* the limits themselves are fine */
 	p = sample();
 	p.soc_ppm = SOC_PPM;
@@ -241,6 +264,46 @@ static void test_version_length_values(void)
 	state_encode(&p, 5, b);
 	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN, &q, NULL, err, sizeof(err)), 0);
 	CU_ASSERT_TRUE(same(&p, &q));
+}
+
+/* A version-1 file (written by the bmsd before latches were kept) is
+ * still read, with no latch; the next write is version 2. */
+static void test_version1_read(void)
+{
+	struct soc_persist p = sample(), q;
+	uint8_t b[STATE_FILE_LEN];
+	uint32_t c;
+	uint64_t w = 0;
+	char err[200];
+
+	state_encode(&p, 1711111111, b);
+	/* the same bytes up to 123, then the CRC of 0..123 */
+	b[4] = 1;
+	b[5] = 0;
+	b[6] = STATE_FILE_LEN_V1;
+	b[7] = 0;
+	c = crc32_update(0, b, STATE_FILE_LEN_V1 - 4);
+	for (int i = 0; i < 4; i++)
+		b[STATE_FILE_LEN_V1 - 4 + i] = (uint8_t)(c >> (8 * i));
+	memset(&q, 0xAA, sizeof(q));
+	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN_V1, &q, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(w, 1711111111);
+	CU_ASSERT_EQUAL(q.soc_ppm, p.soc_ppm);
+	CU_ASSERT_EQUAL(q.charge_in_mAs, p.charge_in_mAs);
+	CU_ASSERT_EQUAL(q.last_sync_wall_s, p.last_sync_wall_s);
+	CU_ASSERT_EQUAL(q.prot_latched, 0);
+	CU_ASSERT_EQUAL(q.welded_mask, 0);
+	CU_ASSERT_FALSE(q.precharge_failed);
+	CU_ASSERT_FALSE(q.disconnect);
+	/* a version-1 file of version-2 length, or the reverse: refused */
+	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN, &q, NULL, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "expected 128"));
+	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN_V1 - 1, &q, NULL, err, sizeof(err)),
+			-EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "truncated: 127 of 128"));
+	b[10] ^= 1;
+	CU_ASSERT_EQUAL(state_decode(b, STATE_FILE_LEN_V1, &q, NULL, err, sizeof(err)), -EINVAL);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "bad CRC"));
 }
 
 /* ---- files -------------------------------------------------------------- */
@@ -284,7 +347,7 @@ static void test_file_corrupt(void)
 	/* torn: half a file */
 	put_file(path, b, STATE_FILE_LEN / 2);
 	CU_ASSERT_EQUAL(state_read(path, &q, NULL, err, sizeof(err)), -EINVAL);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "refused: truncated: 64 of 128 bytes"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "refused: truncated: 68 of 136 bytes"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, path));
 	/* empty */
 	put_file(path, b, 0);
@@ -682,6 +745,7 @@ void cu_register(void)
 		CU_TEST(test_torn),
 		CU_TEST(test_bad_crc),
 		CU_TEST(test_version_length_values),
+		CU_TEST(test_version1_read),
 		CU_END,
 	};
 	static const struct cu_test files[] = {
