@@ -26,7 +26,9 @@ static void value_text(enum prot_id id, int32_t v, char *buf, size_t n)
 {
 	const char *u = prot_unit(id);
 
-	if (!strcmp(u, "dC"))
+	if (!strcmp(u, "mA") && v == PROT_OVER_RANGE)
+		snprintf(buf, n, "current sensor out of range");
+	else if (!strcmp(u, "dC"))
 		snprintf(buf, n, "%.1f degC", v / 10.0);
 	else if (!strcmp(u, "dpct"))
 		snprintf(buf, n, "%.1f %%RH", v / 10.0);
@@ -125,6 +127,90 @@ static void saver_start(struct bmsd *b)
 	}
 }
 
+/* ---- latches across restarts ----------------------------------------- */
+
+static void latches_now(struct bmsd *b, struct batt_latches *l)
+{
+	struct batt *t = &b->batt;
+
+	l->prot = prot_latch_mask(&t->prot);
+	l->welded = cc_welded_latched(&t->cc);
+	l->precharge_failed = cc_precharge_latched(&t->cc);
+	l->disconnect = b->disconnect_req;
+}
+
+static bool latches_equal(const struct batt_latches *a, const struct batt_latches *b)
+{
+	return a->prot == b->prot && a->welded == b->welded &&
+	       a->precharge_failed == b->precharge_failed && a->disconnect == b->disconnect;
+}
+
+/* Hand the whole state, SOC and latches, to the saver. */
+static void persist_submit(struct bmsd *b)
+{
+	struct batt *t = &b->batt;
+	struct soc_persist ps;
+	struct batt_latches l;
+
+	latches_now(b, &l);
+	t->saved = l;
+	if (!t->saver)
+		return;
+	soc_persist_get(&t->soc, &ps);
+	ps.prot_latched = l.prot;
+	ps.welded_mask = l.welded;
+	ps.precharge_failed = l.precharge_failed;
+	ps.disconnect = l.disconnect;
+	state_saver_submit(t->saver, &ps);
+}
+
+/* A latch goes to disk the step it is set (an emergency stop while it is
+ * pressed, not only once it is released), long before a restart could
+ * need it. */
+static void latches_save(struct bmsd *b)
+{
+	struct batt_latches l;
+
+	latches_now(b, &l);
+	if (!latches_equal(&l, &b->batt.saved))
+		persist_submit(b);
+}
+
+/* At start, before anything can close: the latches of the previous run. */
+static void latches_restore(struct bmsd *b, const struct soc_persist *ps, const char *file)
+{
+	struct batt *t = &b->batt;
+	uint32_t mask = ps->prot_latched & ((1u << PROT_COUNT) - 1u), got;
+
+	got = prot_restore_latched(&t->prot, mask);
+	for (unsigned int i = 0; i < PROT_COUNT; i++)
+		if (got & (1u << i))
+			bmsd_event(b, EV_PROT_LATCHED, LOG_WARNING,
+				   "restored latch %s from %s: held until a fault reset",
+				   prot_key((enum prot_id)i), file);
+	for (unsigned int i = 0; i < PROT_COUNT; i++)
+		if ((mask & ~got) & (1u << i))
+			bmsd_event(b, EV_PROT_LATCHED, LOG_WARNING,
+				   "latch %s in %s not restored: the protection is disabled",
+				   prot_key((enum prot_id)i), file);
+	cc_restore_latches(&t->cc, ps->welded_mask, ps->precharge_failed);
+	for (unsigned int i = 0; i < CC_RELAYS; i++)
+		if (ps->welded_mask & (1u << i))
+			bmsd_event(b, EV_CONTACTOR_FAULT, LOG_CRIT,
+				   "restored latch welded relay %u from %s: held until a fault reset",
+				   i + 1, file);
+	if (ps->precharge_failed)
+		bmsd_event(b, EV_CONTACTOR_FAULT, LOG_ERR,
+			   "restored latch precharge-failed from %s: held until a fault reset",
+			   file);
+	if (ps->disconnect) {
+		b->disconnect_req = true;
+		bmsd_event(b, EV_OPERATION, LOG_WARNING,
+			   "restored latch maintenance disconnect from %s: the contactors stay open "
+			   "until connect", file);
+	}
+}
+
 static void soc_start(struct bmsd *b)
 {
 	struct batt *t = &b->batt;
@@ -133,8 +219,17 @@ static void soc_start(struct bmsd *b)
 	char err[300];
 	int rc = state_read(c->soc.state_file, &ps, NULL, err, sizeof(err));
 
-	if (rc < 0 && rc != -ENOENT)
-		bmsd_event(b, EV_STATE_FILE, LOG_ERR, "%s; SOC starts unknown", err);
+	if (rc < 0 && rc != -ENOENT) {
+		/* the latches of the last run are unknown: a restart must not
+		 * become a reset, so the pack stays disconnected until an
+		 * operator has looked */
+		b->disconnect_req = true;
+		bmsd_event(b, EV_STATE_FILE, LOG_CRIT,
+			   "%s; SOC starts unknown, latches unknown: the contactors stay open "
+			   "(maintenance disconnect) until bmsctl connect", err);
+	}
+	if (rc == 0)
+		latches_restore(b, &ps, c->soc.state_file);
 	if (rc == -ENOENT)
 		log_info("state file %s: none yet; SOC starts from the cell voltages",
 			 c->soc.state_file);
@@ -143,6 +238,14 @@ static void soc_start(struct bmsd *b)
 			   "state file %s: values refused (config changed?); SOC starts unknown",
 			   c->soc.state_file);
 	soc_read(&t->soc, &t->so);
+	/* what is on disk now (a corrupt file's disconnect is not yet) */
+	t->saved = (struct batt_latches){ 0 };
+	if (rc == 0) {
+		t->saved.prot = ps.prot_latched;
+		t->saved.welded = ps.welded_mask;
+		t->saved.precharge_failed = ps.precharge_failed;
+		t->saved.disconnect = ps.disconnect;
+	}
 }
 
 void batt_apply(struct bmsd *b)
@@ -173,6 +276,8 @@ void batt_apply(struct bmsd *b)
 			state_saver_stop(t->saver);
 			t->saver = NULL;
 			saver_start(b);
+			/* the new file holds the latches at once */
+			persist_submit(b);
 		}
 	}
 	balance_init(&t->bal, &c->balancing, c->pack.boards, c->pack.cells_per_board);
@@ -210,6 +315,44 @@ static uint32_t conditions(struct bmsd *b, unsigned int faults)
 	return cond;
 }
 
+/* The pack current that a soft stop may wait for: known, and neither out
+ * of range nor implausible. *@over_range: no current, and the MCU flags a
+ * sensor out of range (saturated): an over-current of unknown sign. */
+static bool current_trusted(const struct bp_current *cur, bool known, bool *over_range)
+{
+	*over_range = false;
+	if (!cur)
+		return false;
+	if (!known) {
+		*over_range = (cur->flags & (BP_CUR_S1_RANGE | BP_CUR_S2_RANGE)) != 0;
+		return false;
+	}
+	return !(cur->flags & BP_CUR_IMPLAUSIBLE);
+}
+
+/* Nothing closes before the pack has been judged on a full snapshot: every
+ * configured board online with all its cells and temperatures, and the
+ * current known. After a link loss the pack model starts empty, so this
+ * also holds after every re-verification. */
+static bool snapshot_full(const struct bmsd *b, const struct pmodel_summary *s, bool cur_ok)
+{
+	const struct cfg *c = b->cfg;
+	uint32_t want = boards_mask(c->pack.boards);
+	bool sensor = false;
+
+	if (c->pack.boards) {
+		if (!s || (s->online_mask & want) != want)
+			return false;
+		if (s->cells_valid < c->pack.boards * c->pack.cells_per_board)
+			return false;
+		if (s->temps_valid < c->pack.boards * c->pack.temps_per_board)
+			return false;
+	}
+	for (unsigned int i = 0; i < CFG_CURRENT_SENSORS; i++)
+		sensor |= c->current_sensors.cs[i].enabled;
+	return !sensor || cur_ok;
+}
+
 static void soc_events(struct bmsd *b)
 {
 	struct batt *t = &b->batt;
@@ -225,6 +368,43 @@ static void soc_events(struct bmsd *b)
 			bmsd_event(b, (unsigned int)code, LOG_NOTICE, "%s", line);
 		else
 			log_info("%s", line);
+	}
+}
+
+/*
+ * After a reset sent while the MCU was tripped: once the MCU no longer
+ * reports the trip (it cleared it on that request: it clears a trip on
+ * nothing else while the link stays verified), safety_floor_trip, which
+ * went LATCHED when its condition went, is cleared too, once. If the MCU
+ * trips again first, or the link is lost (a rebooted MCU forgets its
+ * trips), the request is over.
+ */
+static void mcu_reset_follow(struct bmsd *b, uint64_t now)
+{
+	struct batt *t = &b->batt;
+	int safety = link_mcu_safety(&b->link);
+	enum prot_state st = prot_state_of(&t->prot, PROT_MCU_TRIP);
+
+	if (t->mcu_reset == BATT_MCU_RESET_NONE)
+		return;
+	if (!link_verified(&b->link) || safety < 0) {
+		t->mcu_reset = BATT_MCU_RESET_NONE;
+		return;
+	}
+	if (t->mcu_reset == BATT_MCU_RESET_SENT) {
+		if (safety != BP_SAFETY_TRIPPED)
+			t->mcu_reset = BATT_MCU_RESET_CLEARED;
+		else
+			return;
+	} else if (safety == BP_SAFETY_TRIPPED) {
+		t->mcu_reset = BATT_MCU_RESET_NONE;
+		return;
+	}
+	if (st == PROT_ST_LATCHED) {
+		prot_reset_mask(&t->prot, 1u << PROT_MCU_TRIP, now);
+		t->mcu_reset = BATT_MCU_RESET_NONE;
+	} else if (st == PROT_ST_CLEAR) {
+		t->mcu_reset = BATT_MCU_RESET_NONE;
 	}
 }
 
@@ -288,7 +468,7 @@ void batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us)
 	struct cc_in ci = { .armed = false };
 	struct limits_in li = { .temp_valid = false };
 	int32_t mA = 0;
-	bool cur_ok, cells_ok, temps_ok;
+	bool cur_ok, cur_trusted, over_range, cells_ok, temps_ok;
 	uint32_t cells;
 
 	if (!c || !t->on || !b->link_ready)
@@ -299,6 +479,7 @@ void batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us)
 	ext = pmodel_ext(&b->pm);
 	faults = bmsd_faults(b);
 	cur_ok = bmsd_pack_current(pmodel_current(&b->pm), &mA);
+	cur_trusted = current_trusted(pmodel_current(&b->pm), cur_ok, &over_range);
 	cells = c->pack.boards * c->pack.cells_per_board;
 	cells_ok = s && s->cells_valid;
 	temps_ok = s && s->temps_valid;
@@ -313,6 +494,7 @@ void batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us)
 	pi.pack_mV = cells_ok ? s->pack_mV : 0;
 	pi.current_valid = cur_ok;
 	pi.current_mA = mA;
+	pi.current_over_range = over_range;
 	pi.temps_valid = temps_ok;
 	if (temps_ok) {
 		pi.temp_max_dC = s->temp_max_dC;
@@ -320,16 +502,28 @@ void batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us)
 	}
 	pi.humidity_valid = ext && ext->hum_state == BP_SENSOR_OK && ext->rh_dpct != 0xFFFFu;
 	pi.humidity_dpct = pi.humidity_valid ? ext->rh_dpct : 0;
+	/* a fault reset: cc's latches first, so that the protections that
+	 * they raise see their cause gone in this very step */
+	if (t->reset_req && t->reset_cc) {
+		cc_reset(&t->cc, now);
+		t->co.welded = false;
+		t->co.welded_mask = 0;
+		t->co.welded_relay = 0;
+		t->co.precharge_failed = false;
+	}
 	pi.cond = conditions(b, faults);
 	prot_step(&t->prot, &pi, now, &t->po);
-	if (t->reset_until_ms) {
-		if (now < t->reset_until_ms && t->po.latched) {
-			prot_reset(&t->prot, now);
-			prot_outputs(&t->prot, &t->po);
-		} else if (now >= t->reset_until_ms) {
-			t->reset_until_ms = 0;
-		}
+	if (t->reset_req) {
+		/* only what was latched when the reset was asked for, and only
+		 * where its cause is gone (it is LATCHED, not ACTIVE) */
+		prot_reset_mask(&t->prot, t->reset_mask, now);
+		t->reset_req = false;
+		t->reset_mask = 0;
+		t->reset_cc = false;
 	}
+	mcu_reset_follow(b, now);
+	prot_outputs(&t->prot, &t->po);
+	t->snapshot_ok = snapshot_full(b, s, cur_trusted);
 
 	hi.temp_valid = temps_ok;
 	hi.temp_min_dC = temps_ok ? s->temp_min_dC : 0;
@@ -346,17 +540,18 @@ void batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us)
 	ci.warning = t->po.tier[PROT_TIER_WARNING] != 0;
 	ci.alarm = (t->po.tier[PROT_TIER_ALARM] | t->po.tier[PROT_TIER_CRITICAL]) != 0;
 	ci.connect = !b->disconnect_req;
+	ci.hold_charge = t->po.hold_charge || !t->snapshot_ok;
+	ci.hold_discharge = t->po.hold_discharge || !t->snapshot_ok;
 	ci.cell_max_valid = cells_ok;
 	ci.cell_max_mV = cells_ok ? s->cell_max_mV : 0;
-	ci.current_valid = cur_ok;
+	ci.current_valid = cur_trusted;
 	ci.current_mA = mA;
 	ci.io_valid = io != NULL;
 	ci.di = io ? io->di : 0;
 	ci.relay_out = io ? io->relay_out : 0;
 	ci.heater_request = t->ho.on;
 	ci.balancing = t->bleeding > 0;
-	ci.reset = t->reset_req;
-	t->reset_req = false;
+	ci.reset = false; /* done above, before the protections */
 	cc_step(&t->cc, &ci, now, &t->co);
 
 	li.temp_valid = temps_ok;
@@ -377,6 +572,7 @@ void batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us)
 	limits_step(&t->lim, &li, now, &t->lo);
 
 	outputs(b, now_us);
+	latches_save(b);
 	link_set_daemon_state(&b->link, (t->po.active | t->po.latched) ? 2 : 1);
 	fast_timer(b);
 	t->rx_us = 0;
@@ -421,12 +617,8 @@ static void batt_tick_slow(struct bmsd *b, uint64_t now)
 	soc_step(&t->soc, &si, now, &t->so);
 	if (t->so.events)
 		soc_events(b);
-	if (t->so.save && t->saver) {
-		struct soc_persist ps;
-
-		soc_persist_get(&t->soc, &ps);
-		state_saver_submit(t->saver, &ps);
-	}
+	if (t->so.save && t->saver)
+		persist_submit(b);
 
 	if (now - t->last_bal_ms >= 100u) {
 		t->last_bal_ms = now;
@@ -447,20 +639,34 @@ void batt_tick(struct bmsd *b, uint64_t now_us)
 
 /* ---- operator ---------------------------------------------------------- */
 
+/*
+ * The reset clears, at the next step, what is latched now and whose cause
+ * is gone by then: a latch that arrives after the request is not touched.
+ * cc's weld and precharge failure are cleared before that step's
+ * protections, so that contactor_welded and precharge_failed clear with
+ * them (a contactor still welded is found again after feedback_delay_ms).
+ * The request also went to the MCU (bmsd_reset_faults), which clears the
+ * trips whose causes are gone; safety_floor_trip follows what the MCU then
+ * reports (mcu_reset_follow). A trip whose cause is still there stays, and
+ * so does safety_floor_trip: a second reset once the cause is gone.
+ */
 void batt_reset(struct bmsd *b)
 {
 	struct batt *t = &b->batt;
-	uint64_t now = loop_now_ms();
+	struct prot_out now_out;
 
 	if (!t->on)
 		return;
-	prot_reset(&t->prot, now);
-	cc_reset(&t->cc, now);
+	prot_outputs(&t->prot, &now_out);
+	t->reset_mask |= now_out.latched;
+	if (cc_welded_latched(&t->cc) || cc_precharge_latched(&t->cc)) {
+		t->reset_cc = true;
+		t->reset_mask |= (1u << PROT_WELDED) | (1u << PROT_PRECHARGE);
+	}
+	if (link_mcu_safety(&b->link) == BP_SAFETY_TRIPPED)
+		t->mcu_reset = BATT_MCU_RESET_SENT;
 	heater_reset(&t->heat);
 	t->reset_req = true;
-	/* the MCU clears its trip a moment later: conditions that go away
-	 * within this window are reset too, without a second request */
-	t->reset_until_ms = now + BATT_RESET_WINDOW_MS;
 }
 
 void batt_slow(struct bmsd *b)
@@ -481,13 +687,11 @@ void batt_slow(struct bmsd *b)
 void batt_stop(struct bmsd *b)
 {
 	struct batt *t = &b->batt;
-	struct soc_persist ps;
 
 	if (!t->on)
 		return;
 	if (t->saver) {
-		soc_persist_get(&t->soc, &ps);
-		state_saver_submit(t->saver, &ps);
+		persist_submit(b);
 		state_saver_stop(t->saver);
 		t->saver = NULL;
 	}

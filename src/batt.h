@@ -24,7 +24,21 @@ struct state_saver;
 struct ctl_reply;
 
 #define BATT_REACTIONS 256u
-#define BATT_RESET_WINDOW_MS 2000u /* a fault reset also clears what goes away this soon */
+
+/* What bmsd last handed to the state file of its latches. */
+struct batt_latches {
+	uint32_t prot;             /* latching protections in force */
+	uint8_t welded;            /* cc's latched welds */
+	bool precharge_failed;     /* cc's latched precharge failure */
+	bool disconnect;           /* maintenance disconnect */
+};
+
+/* An MCU trip reset in progress (see batt_reset). */
+enum batt_mcu_reset {
+	BATT_MCU_RESET_NONE = 0,
+	BATT_MCU_RESET_SENT,       /* asked while the MCU was tripped */
+	BATT_MCU_RESET_CLEARED,    /* the MCU no longer reports the trip */
+};
 
 struct batt {
 	bool on;                   /* initialised for the running config */
@@ -44,7 +58,11 @@ struct batt {
 	struct state_saver *saver;
 	char state_file[256];
 	bool reset_req;            /* a fault reset for the next step */
-	uint64_t reset_until_ms;   /* end of the window of the last fault reset; 0 none */
+	uint32_t reset_mask;       /* protections LATCHED when it was asked for */
+	bool reset_cc;             /* cc had a weld or precharge failure latched */
+	uint8_t mcu_reset;         /* enum batt_mcu_reset */
+	struct batt_latches saved; /* last latches handed to the saver */
+	bool snapshot_ok;          /* a full snapshot is there (last step) */
 	uint64_t last_bal_ms;
 	int fast_timer;            /* 1 ms timer while a protection delay runs; -1 none */
 
@@ -71,7 +89,9 @@ void batt_tick(struct bmsd *b, uint64_t now_us);
 /* Fill the logic's part of b->view. */
 void batt_publish(struct bmsd *b, struct view *v);
 
-/* Fault reset: latched protections, weld, precharge failure, heater. */
+/* Fault reset: what is latched now (protections, weld, precharge failure,
+ * heater) is cleared at the next step where its cause is gone; an MCU trip
+ * is cleared by the MCU, and bmsd's safety_floor_trip follows it. */
 void batt_reset(struct bmsd *b);
 
 /* Every second: state file news. */
