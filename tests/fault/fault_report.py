@@ -424,7 +424,10 @@ class Rig:
         args = [os.path.join(self.bin, "bms-sim"), "--link", "slcan:%s/bm-a" % self.T,
                 "--profile", self.prof, "--boards", str(self.P["boards"]),
                 "--cells", str(self.P["cells"]), "--temps", str(self.P["temps"]),
-                "--control", self.sim_sock, "--feedback", "%d=1" % self.P["fb_di"]]
+                "--control", self.sim_sock, "--feedback", "%d=1" % self.P["fb_di"],
+                # the MCU's IWDG (about 100 ms, docs/firmware.md); wider when bms-sim
+                # cannot run real-time and a busy host may starve it
+                "--watchdog", "100" if RT else "1000"]
         self.sim_proc = subprocess.Popen(RT + args, stderr=self.sim_log,
                                          stdout=subprocess.DEVNULL)
         dl = time.monotonic() + 5
@@ -925,10 +928,11 @@ class Run:
                               ids=(0x51,)) if e.open else None
             tr = r.wire.first(t0, lambda f: int.from_bytes(f[3][2:4], "little") & e.trip,
                               side="m", ids=(0x100,)) if e.trip else None
-            res["mcu"].append(ms(t0, (tr or io or (None,))[0] if e.trip else
-                                 (io[0] if io else None)))
+            t_m = (tr or io or (None,))[0] if e.trip else (io[0] if io else None)
+            # no frame on the link (the link is down or cut): the time it was polled
+            res["mcu"].append(ms(t0, t_m if t_m else seen.get("MCU")))
             res["bmsd"].append(ms(t_cause, oc[0] if oc else None) if t_cause else
-                               ms(t0, oc[0] if oc else None))
+                               ms(t0, oc[0] if oc else seen.get("bmsd")))
             res["can1"].append(ms(t0, c1[2]))
             if c2:
                 res["can2"].append(ms(t0, c2[2]))
@@ -1254,8 +1258,485 @@ def main():
     return 0 if rows and all(r["ok"] for r in rows) else 1
 
 
+
+# ---- hazards that need more than one command: signals, restarts, sequences ----------
+
+def hold_check(run, t_from, mask, secs):
+    """nothing of mask closes for secs: no OUTPUT_CMD from bmsd that closes it,
+    no IO frame with it driven, bms-sim's coils open. (bmsd_ok, mcu_ok, text)"""
+    r = run.rig
+    dl = now() + secs
+    bad = None
+    while now() < dl:
+        st = r.simst()
+        if st["relays"] & mask and bad is None:
+            bad = "MCU drove %s at +%.0f ms" % (rl(st["relays"]), (now() - t_from) * 1000)
+        time.sleep(0.02)
+    r.wire.sync(now() + 0.03)
+    oc = r.wire.first(t_from, lambda f: f[3][1] & mask, side="d", ids=(0x51,))
+    io = r.wire.first(t_from, lambda f: f[3][1] & 0xF & mask, side="m", ids=(0x104,))
+    if io and bad is None:
+        bad = "MCU drove %s at +%.0f ms" % (rl(io[3][1] & 0xF), ms(t_from, io[0]))
+    txt = []
+    if oc:
+        txt.append("bmsd commanded %s at +%.0f ms" % (rl(oc[3][1] & 0xF), ms(t_from, oc[0])))
+    if bad:
+        txt.append(bad)
+    return oc is None, bad is None, "; ".join(txt) or "%s held open %.1f s" % (rl(mask), secs)
+
+
+def until_st(run, fn, timeout):
+    return wait_until(lambda: (lambda st: st if st and fn(st) else None)(run.rig.st()), timeout)
+
+
+def ext_rows(run, name, e, t0, settle=1.5):
+    """CAN1, CAN2 and Modbus rows for Exp e, from the frames since t0 and a Modbus read"""
+    r = run.rig
+    ex = run.ext_expect(e)
+    wait_until(lambda: run.can1_ok(e, t0)[0], settle, 0.05)
+    c1 = run.can1_ok(e, t0)
+    run.row(name, "CAN1", ex["CAN1"], c1[1], c1[0], [ms(t0, c1[2])], "command to frame")
+    if r.P["can2"]:
+        wait_until(lambda: run.can2_ok(e, t0)[0], 1.0, 0.05)
+        c2 = run.can2_ok(e, t0)
+        run.row(name, "CAN2", ex["CAN2"], c2[1], c2[0], [ms(t0, c2[2])], "command to frame")
+    m = wait_until(lambda: (lambda m: m if run.modbus_ok(e, m)[0] else None)(r.modbus()), 1.0)
+    ok, o = run.modbus_ok(e, m or r.modbus())
+    run.row(name, "Modbus", ex["Modbus"], o, ok)
+
+
+def start_row_fail(run, name):
+    run.row(name, "MCU", "the pack connected before the hazard", "resting state not reached",
+            False)
+
+
+def s_link_down(run, name):
+    r = run.rig
+    run.hazard(name, "link down", "link up",
+               Exp(open=R_PATHS, trip=TRIP["HEARTBEAT"], prots=["mcu_link_lost"],
+                   faults=["comm"], latched=True,
+                   mcu_note="no frame passes: relay state polled from bms-sim"))
+
+
+def s_link_cut(run, name):
+    r = run.rig
+    run.hazard(name, lambda: r.kill_socat("br"), lambda: r.socat("br"),
+               Exp(open=R_PATHS, trip=TRIP["HEARTBEAT"], prots=["mcu_link_lost"], latched=True,
+                   bmsd_note="link reopened when the pty is back"))
+
+
+def s_sim_stop(run, name):
+    r = run.rig
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    e = Exp(open=R_PATHS, prots=["mcu_link_lost"], faults=["comm"])
+    t0 = now()
+    r.sim_proc.send_signal(signal.SIGSTOP)
+    try:
+        st = until_st(run, lambda st: st["link"]["comm_fault"] and cmd_relays(st) == 0 and
+                      "mcu_link_lost" in in_force(st), 5)
+        t_b = now()
+        r.wire.sync(now() + 0.03)
+        oc = r.wire.first(t0, lambda f: f[3][1] & R_PATHS == 0, side="d", ids=(0x51,))
+        run.row(name, "bmsd", "comm fault, mcu_link_lost (critical), every relay commanded "
+                "open within link.stale_ms (300 ms)",
+                "%s; in force %s; commanded %s" % (
+                    st and st["state"], st and ",".join(sorted(in_force(st))),
+                    rl(cmd_relays(st)) if st else "?") if st else "not seen",
+                st is not None, [ms(t0, oc[0] if oc else t_b)], "SIGSTOP to open command")
+        ext_rows(run, name, e, t0)
+        time.sleep(0.5)
+    finally:
+        t1 = now()
+        r.sim_proc.send_signal(signal.SIGCONT)
+    r.wire.sync(now() + 0.3)
+    io = r.wire.first(t1, lambda f: True, side="m", ids=(0x104,))
+    fw = r.fw()
+    wd = io is not None and io[3][1] & 0xF == 0 and int.from_bytes(io[3][4:6], "little") & 0x100
+    run.row(name, "MCU", "the floor cannot act while hung; bms-sim --watchdog emulates the "
+            "IWDG: on SIGCONT a watchdog reset, relays open in the first IO frame, "
+            "WATCHDOG_RESET, LOCKED until bmsd pushes again",
+            "first IO frame after SIGCONT: %s; safety %s" % (
+                "relays %s, faults 0x%04x" % (rl(io[3][1] & 0xF),
+                                              int.from_bytes(io[3][4:6], "little"))
+                if io else "none", fw["safety"]),
+            bool(wd), [ms(t1, io[0] if io else None)], "SIGCONT to the relay frame")
+    ok, t = run.baseline(reset=False)
+    run.row(name, "after", "closes again by itself once bmsd has verified its push to the reset "
+            "MCU (mcu_link_lost does not latch)", "connected" if ok else "not connected", ok,
+            [ms(t1, now()) if ok else None], "SIGCONT to connected")
+
+
+def s_sim_kill(run, name):
+    r = run.rig
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    e = Exp(open=R_PATHS, prots=["mcu_link_lost"], faults=["comm"])
+    pushes = r.st()["link"]["cfg_pushes"]
+    t0 = now()
+    r.kill_sim(signal.SIGKILL)
+    st = until_st(run, lambda st: st["link"]["comm_fault"] and cmd_relays(st) == 0 and
+                  "mcu_link_lost" in in_force(st), 5)
+    t_b = now()
+    r.wire.sync(now() + 0.03)
+    oc = r.wire.first(t0, lambda f: f[3][1] & R_PATHS == 0, side="d", ids=(0x51,))
+    run.row(name, "bmsd", "comm fault, mcu_link_lost (critical), every relay commanded open",
+            "%s; in force %s; commanded %s; faults %s" % (
+                st["state"], ",".join(sorted(in_force(st))), rl(cmd_relays(st)),
+                ",".join(st["faults"])) if st else "not seen",
+            st is not None, [ms(t0, oc[0] if oc else t_b)], "SIGKILL to open command")
+    ext_rows(run, name, e, t0)
+    # a new MCU: reset, no configuration, LOCKED, every relay open
+    r.kill_socat("bm")
+    t1 = now()
+    r.start_sim()
+    fw0 = r.fw()
+    st = until_st(run, lambda st: st["link"]["verified"] and st["link"]["cfg_pushes"] > pushes, 10)
+    run.row(name, "MCU", "process gone (no coil driven); the restarted MCU starts LOCKED with "
+            "every relay open and takes a new configuration push",
+            "restarted: safety %s, relays %s; bmsd pushed again: %s" % (
+                fw0["safety"], rl(fw0["relays"]), "yes" if st else "no"),
+            fw0["relays"] == 0 and fw0["safety"] in ("locked",) and st is not None,
+            [ms(t1, now())], "restart to verified")
+    ok, t = run.baseline(reset=False)
+    run.row(name, "after", "closes again by itself once the MCU is back (mcu_link_lost does not "
+            "latch, no trip on a fresh MCU)", "connected" if ok else "not connected", ok, [t],
+            "verified to connected")
+
+
+def s_bmsd_down(run, name, hang):
+    r = run.rig
+    P = r.P
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    t0 = now()
+    r.bmsd.send_signal(signal.SIGSTOP if hang else signal.SIGKILL)
+    if not hang:
+        r.bmsd.wait()
+    alarm = 1 << (P["alarm_do"] - 1)
+    s = wait_until(lambda: (lambda s: s if s["relays"] == 0 and s["dos"] & alarm else None)(
+        r.simst()), 3) or r.simst()
+    fw = r.fw()
+    time.sleep(0.7)
+    r.wire.sync(now() + 0.03)
+    hb = r.wire.last_before(t0 + 0.0005, side="d", ids=(0x50,))
+    tr = r.wire.first(t0, lambda f: int.from_bytes(f[3][2:4], "little") & 1, side="m",
+                      ids=(0x100,))
+    io = r.wire.first(t0, lambda f: f[3][1] & 0xF == 0, side="m", ids=(0x104,))
+    do = r.wire.first(t0, lambda f: f[3][3] & alarm, side="m", ids=(0x104,))
+    okm = fw["trip"] & 1 and s["relays"] == 0 and s["contacts"] == 0
+    run.row(name, "MCU", "trip HEARTBEAT within safety_floor.heartbeat_timeout_ms (500 ms) of "
+            "the last heartbeat, every relay open", "trip %s, relays %s, contacts %s" % (
+                trip_names(fw["trip"]), rl(s["relays"]), rl(s["contacts"])), okm,
+            [ms(hb[0] if hb else None, tr[0] if tr else None)], "last heartbeat to trip frame")
+    run.row(name, "MCU", "[defect 5] the alarm output (DO %d) on, driven by the floor itself"
+            % P["alarm_do"], "dos 0x%x (alarm DO %s)" % (s["dos"], "on" if s["dos"] & alarm
+                                                       else "OFF"),
+            bool(s["dos"] & alarm), [ms(t0, do[0] if do else None)], "signal to IO frame")
+    # the interfaces while bmsd cannot speak: silence, never a stale figure
+    c1 = r.wire.first(t0 + 0.05, lambda f: True, side="c1")
+    mb = r.modbus()
+    run.row(name, "CAN1", "silent while bmsd is %s (the inverter's own timeout stops it)" %
+            ("hung" if hang else "dead"), "a frame at +%.0f ms" % ms(t0, c1[0]) if c1 else
+            "silent", c1 is None)
+    run.row(name, "Modbus", "no answer while bmsd is %s" % ("hung" if hang else "dead"),
+            "answers" if mb else "no answer", mb is None)
+    # bmsd back: the trip is a fault, nothing closes before a reset
+    t1 = now()
+    if hang:
+        r.bmsd.send_signal(signal.SIGCONT)
+    else:
+        r.start_bmsd(wait=False)
+    st = until_st(run, lambda st: st.get("link", {}).get("verified") and
+                  "safety_floor_trip" in in_force(st), 10)
+    b_ok, m_ok, txt = hold_check(run, t1, R_PATHS, 1.0)
+    st2 = r.st()
+    run.row(name, "bmsd", "%s: fault, safety_floor_trip (critical, latched), nothing closes "
+            "before a reset" % ("SIGCONT" if hang else "restarted"),
+            "%s; in force %s; %s" % (st2 and st2["battery"]["state"],
+                                     st2 and ",".join(sorted(in_force(st2))), txt),
+            st is not None and b_ok and m_ok, [ms(t1, now()) if st else None],
+            "%s to the trip seen" % ("SIGCONT" if hang else "start"))
+    if hang:
+        # what the interfaces say right after the hang: not the limits of before it
+        r.wire.sync(now() + 0.05)
+        stale = r.wire.first(t1, lambda f: f[2] == 0x351 and (
+            r.dbc1.decode(0x351, f[3])["ChargeCurrentLimit"] > 0 or
+            r.dbc1.decode(0x351, f[3])["DischargeCurrentLimit"] > 0), side="c1")
+        run.row(name, "CAN1", "after SIGCONT, while the floor is tripped: no 0x351 with a "
+                "limit above 0 A (no figure from before the hang)",
+                "0x351 with limits > 0 at +%.0f ms after SIGCONT" % ms(t1, stale[0]) if stale
+                else "limits 0 A", stale is None)
+    r.ctl("reset-faults")
+    ok, t = run.baseline()
+    run.row(name, "after", "held open until a reset, then connected",
+            "connected after the reset" if ok else "not connected", ok, [t], "reset to connected")
+
+
+def estop_latched_armed(run):
+    """emergency stop pressed, the floor re-armed by a reset while it is held,
+    then released: emergency_stop latched, the floor armed, relays open"""
+    r = run.rig
+    E = r.P["estop_di"]
+    r.sim("di %d on" % E)
+    # pressed now (active, not a latch left from before), every relay open
+    until_st(run, lambda st: "emergency_stop" in in_force(st) and
+             "emergency_stop" not in st["battery"]["latched"] and cmd_relays(st) == 0, 3)
+    wait_until(lambda: r.simst()["relays"] == 0, 3)
+    r.ctl("reset-faults")  # clears a floor trip (its cause is gone), not the held stop
+    wait_until(lambda: r.fw()["safety"] == "armed", 3)
+    r.sim("di %d off" % E)
+    return until_st(run, lambda st: "emergency_stop" in st["battery"]["latched"] and
+                    st["mcu"]["safety"] == "armed", 3)
+
+
+def s_restart_latched(run, name):
+    r = run.rig
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    trials = []
+    for sig in (signal.SIGKILL, signal.SIGTERM) * 3:
+        if not estop_latched_armed(run):
+            trials.append((sig, None, False, False, "emergency_stop not latched with the floor "
+                           "armed"))
+            continue
+        t0 = now()
+        r.stop_bmsd(sig)
+        r.start_bmsd(wait=False)
+        b_ok, m_ok, txt = hold_check(run, t0, R_PATHS, 2.0)
+        r.wire.sync(now() + 0.03)
+        hb = r.wire.first(t0 + 0.001, lambda f: True, side="d", ids=(0x50,))
+        armed = r.wire.first(t0, lambda f: int.from_bytes(f[3][2:4], "little") & 1, side="m",
+                             ids=(0x100,)) is None
+        st = r.st()
+        lat = st and "emergency_stop" in (st["battery"]["latched"] + list(in_force(st)))
+        trials.append((sig, ms(t0, hb[0] if hb else None), b_ok and m_ok, armed,
+                       "%s; floor %s across the restart; emergency_stop %s" % (
+                           txt, "armed" if armed else "tripped (heartbeat)",
+                           "held" if lat else "FORGOTTEN")))
+    ok = all(t[2] for t in trials)
+    obs = "; ".join("%s: %s" % ("kill -9" if t[0] == signal.SIGKILL else "SIGTERM", t[4])
+                    for t in trials)
+    run.row(name, "bmsd", "after each restart (kill -9, SIGTERM; 6 tries) no contactor "
+            "closes without a reset; emergency_stop still latched", obs, ok,
+            [t[1] for t in trials], "signal to the new bmsd's first heartbeat")
+    run.row(name, "MCU", "no relay driven after any restart",
+            "%d of %d restarts raced the armed floor; relays driven in %d" % (
+                sum(1 for t in trials if t[3]), len(trials),
+                sum(1 for t in trials if not t[2])), ok)
+    r.ctl("reset-faults")
+    ok, t = run.baseline()
+    run.row(name, "after", "connected after a reset", "connected" if ok else "not connected", ok,
+            [t], "reset to connected")
+
+
+def s_restart_disconnect(run, name):
+    r = run.rig
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    r.ctl("disconnect")
+    until_st(run, lambda st: cmd_relays(st) == 0 and st["battery"]["disconnect_requested"], 3)
+    wait_until(lambda: r.simst()["relays"] == 0, 3)
+    t0 = now()
+    r.stop_bmsd(signal.SIGKILL)
+    r.start_bmsd(wait=False)
+    until_st(run, lambda st: st.get("link", {}).get("verified"), 10)
+    time.sleep(0.3)
+    r.ctl("reset-faults")  # a fault reset is no connect: it clears a floor trip only
+    b_ok, m_ok, txt = hold_check(run, t0, R_PATHS, 1.5)
+    st = r.st()
+    held = st and st["battery"]["disconnect_requested"]
+    run.row(name, "bmsd", "after kill -9, an immediate restart and a fault reset, the "
+            "disconnect holds: no contactor closes, disconnect_requested still true",
+            "%s; disconnect_requested %s" % (txt, held), b_ok and m_ok and bool(held))
+    r.ctl("connect")
+    r.ctl("reset-faults")
+    ok, t = run.baseline()
+    run.row(name, "after", "connected after bmsctl connect (and a reset)",
+            "connected" if ok else "not connected", ok, [t], "connect to connected")
+
+
+def s_reload_trip(run, name, estop=False):
+    r = run.rig
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    if estop:
+        ok = estop_latched_armed(run)
+        want = "emergency_stop"
+    else:
+        r.sim("cell 2 5 3750")
+        ok = until_st(run, lambda st: "safety_floor_trip" in in_force(st), 3)
+        r.sim("cell 2 5 auto")
+        want = "safety_floor_trip"
+        time.sleep(0.5)
+    t0 = now()
+    r.bmsd.send_signal(signal.SIGHUP)
+    b_ok, m_ok, txt = hold_check(run, t0, R_PATHS, 1.5)
+    st = r.st()
+    lat = st and want in in_force(st)
+    fw = r.fw()
+    run.row(name, "bmsd", "after SIGHUP (same file): %s still in force, nothing closes, fault"
+            % want, "%s; %s in force: %s; state %s" % (txt, want, bool(lat),
+                                                       st and st["battery"]["state"]),
+            bool(ok) and b_ok and bool(lat))
+    run.row(name, "MCU", "relays stay open%s" % ("" if estop else ", trip CELL_HIGH latched"),
+            "relays %s, trip %s" % (rl(fw["relays"]), trip_names(fw["trip"])),
+            m_ok and (estop or fw["trip"] & TRIP["CELL_HIGH"]))
+    r.ctl("reset-faults")
+    ok, t = run.baseline()
+    run.row(name, "after", "connected after a reset", "connected" if ok else "not connected", ok,
+            [t], "reset to connected")
+
+
+def s_reset_persist(run, name, estop=False):
+    r = run.rig
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    E = r.P["estop_di"]
+    if estop:
+        r.sim("di %d on" % E)
+        ok = until_st(run, lambda st: "emergency_stop" in in_force(st), 3)
+        want = "emergency_stop"
+    else:
+        r.sim("cell 2 5 3750")
+        ok = until_st(run, lambda st: "safety_floor_trip" in in_force(st), 3)
+        want = "safety_floor_trip"
+    wait_until(lambda: r.simst()["relays"] == 0, 2)
+    t0 = now()
+    r.ctl("reset-faults")
+    time.sleep(0.3)
+    r.ctl("reset-faults")
+    b_ok, m_ok, txt = hold_check(run, t0, R_PATHS, 1.2)
+    st = r.st()
+    fw = r.fw()
+    still = st and want in in_force(st)
+    run.row(name, "bmsd", "two resets while the cause persists: %s stays in force, nothing "
+            "closes" % want, "%s; %s in force: %s" % (txt, want, bool(still)),
+            bool(ok) and b_ok and bool(still))
+    run.row(name, "MCU", "relays stay open%s" % ("" if estop else ", trip CELL_HIGH stays"),
+            "relays %s, trip %s" % (rl(fw["relays"]), trip_names(fw["trip"])),
+            m_ok and (estop or fw["trip"] & TRIP["CELL_HIGH"]))
+    r.sim("di %d off" % E if estop else "cell 2 5 auto")
+    r.ctl("reset-faults")
+    ok, t = run.baseline()
+    run.row(name, "after", "connected after the cause is gone and a reset",
+            "connected" if ok else "not connected", ok, [t], "reset to connected")
+
+
+def s_estop_after_reset(run, name):
+    r = run.rig
+    E = r.P["estop_di"]
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    r.ctl("reset-faults")
+    time.sleep(0.6)
+    t0 = now()
+    r.sim("di %d on" % E)
+    wait_until(lambda: r.simst()["relays"] == 0, 3)
+    st = until_st(run, lambda st: "emergency_stop" in in_force(st), 3)
+    r.wire.sync(now() + 0.03)
+    oc = r.wire.first(t0, lambda f: f[3][1] & R_PATHS == 0, side="d", ids=(0x51,))
+    time.sleep(0.3)
+    t1 = now()
+    r.sim("di %d off" % E)
+    b_ok, m_ok, txt = hold_check(run, t1, R_PATHS, 1.5)
+    st2 = r.st()
+    lat = st2 and "emergency_stop" in st2["battery"]["latched"]
+    run.row(name, "bmsd", "the stop 0.6 s after an unrelated reset latches: after its release "
+            "the contactors stay open until a reset", "%s; emergency_stop latched: %s" % (
+                txt, bool(lat)), bool(st) and b_ok and m_ok and bool(lat),
+            [ms(t0, oc[0] if oc else None)], "DI to open command")
+    r.ctl("reset-faults")
+    ok, t = run.baseline()
+    run.row(name, "after", "connected after a reset", "connected" if ok else "not connected", ok,
+            [t], "reset to connected")
+
+
+def s_start_blocked(run, name, cmd, release, mask, prot):
+    r = run.rig
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    r.stop_bmsd(signal.SIGTERM)
+    r.kill_sim(signal.SIGKILL)
+    r.kill_socat("bm")
+    r.start_sim()  # a fresh MCU: no trip to hold the relays open for us
+    r.sim(cmd)
+    time.sleep(0.3)
+    t0 = now()
+    r.start_bmsd(wait=False)
+    b_ok, m_ok, txt = hold_check(run, t0, mask, 3.0)
+    st = r.st()
+    f = in_force(st)
+    run.row(name, "bmsd", "%s in force; the blocked path %s never commanded closed, not even "
+            "briefly" % (prot, rl(mask)), "%s; in force %s" % (txt, ",".join(sorted(f))),
+            b_ok and prot in f)
+    run.row(name, "MCU", "%s never driven" % rl(mask), "never driven" if m_ok else txt, m_ok)
+    r.sim(release)
+    ok, t = run.baseline()
+    run.row(name, "after", "connected once the cell is back (no latch)",
+            "connected" if ok else "not connected", ok, [t], "release to connected")
+
+
+def s_trip_offline(run, name):
+    r = run.rig
+    if not run.baseline()[0]:
+        return start_row_fail(run, name)
+    r.sim("cell 1 3 3750")
+    ok = wait_until(lambda: r.fw()["trip"] & TRIP["CELL_HIGH"], 3)
+    r.sim("board 1 offline")
+    ok = ok and until_st(run, lambda st: "logic-offline" in st["faults"], 5)
+    r.sim("cell 1 3 auto")
+    t0 = now()
+    r.ctl("reset-faults")
+    b_ok, m_ok, txt = hold_check(run, t0, R_PATHS, 1.2)
+    fw = r.fw()
+    run.row(name, "MCU", "board offline (its cell unknown): a reset does not clear CELL_HIGH; "
+            "relays stay open", "trip %s, relays %s; %s" % (trip_names(fw["trip"]),
+                                                            rl(fw["relays"]), txt),
+            bool(ok) and m_ok and bool(fw["trip"] & TRIP["CELL_HIGH"]))
+    run.row(name, "bmsd", "nothing commanded closed while the trip holds", txt, b_ok)
+    r.sim("board 1 online")
+    until_st(run, lambda st: "logic-offline" not in st["faults"], 5)
+    time.sleep(0.5)
+    t1 = now()
+    r.ctl("reset-faults")
+    ok, t = run.baseline()
+    fw = r.fw()
+    run.row(name, "after", "the board back in range and a reset: the trip clears, connected",
+            "trip %s, %s" % (trip_names(fw["trip"]), "connected" if ok else "not connected"),
+            ok, [ms(t1, now()) if ok else None], "reset to connected")
+
+
 def special_hazards():
-    return []
+    return [
+        ("MCU silent (link down), then up", s_link_down),
+        ("MCU hung (SIGSTOP of bms-sim), then SIGCONT", s_sim_stop),
+        ("MCU killed (SIGKILL of bms-sim), then restarted", s_sim_kill),
+        ("bridge link cut (its socat killed), then restored", s_link_cut),
+        ("bmsd killed (kill -9), restarted without latches",
+         lambda run, n: s_bmsd_down(run, n, False)),
+        ("bmsd hung (SIGSTOP), then SIGCONT", lambda run, n: s_bmsd_down(run, n, True)),
+        ("[defect 3] emergency_stop latched: kill -9 / SIGTERM of bmsd, immediate restart",
+         s_restart_latched),
+        ("[defect 3] maintenance disconnect across a restart", s_restart_disconnect),
+        ("reload (SIGHUP) during a floor trip", s_reload_trip),
+        ("reload (SIGHUP) with emergency_stop latched",
+         lambda run, n: s_reload_trip(run, n, True)),
+        ("reset while the cause persists: cell 3750 mV held", s_reset_persist),
+        ("reset while the cause persists: emergency stop held",
+         lambda run, n: s_reset_persist(run, n, True)),
+        ("[defect 2] emergency stop 0.6 s after an unrelated reset", s_estop_after_reset),
+        ("[defect 4] bmsd started with a cell at 3660 mV (over-voltage 3650)",
+         lambda run, n: s_start_blocked(run, n, "cell 1 3 3660", "cell 1 3 auto", R_CHARGE,
+                                        "cell_over_voltage")),
+        ("[defect 4] bmsd started with a cell at 2790 mV (under-voltage 2800)",
+         lambda run, n: s_start_blocked(run, n, "cell 1 4 2790", "cell 1 4 auto", R_DSG,
+                                        "cell_under_voltage")),
+        ("[defect 4] bmsd started with a sensor at 61.0 C (discharge over-temperature 60.0)",
+         lambda run, n: s_start_blocked(run, n, "temp 1 2 610", "temp 1 2 auto", R_PATHS,
+                                        "discharge_over_temperature")),
+        ("[defect 6] CELL_HIGH trip, then its board offline: reset", s_trip_offline),
+    ]
 
 
 if __name__ == "__main__":

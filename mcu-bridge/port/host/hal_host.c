@@ -122,7 +122,7 @@ uint8_t hal_board_id(void)
 
 bool hal_reset_by_watchdog(void)
 {
-	return false;
+	return host.wd_reset;
 }
 
 void hal_watchdog_kick(void)

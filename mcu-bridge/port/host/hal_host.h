@@ -3,6 +3,7 @@
 #ifndef HAL_HOST_H
 #define HAL_HOST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "sim.h"
@@ -20,6 +21,7 @@ struct hal_host {
 	uint64_t can_errors;
 	uint64_t can_foreign;    /* extended or remote frames ignored */
 	uint64_t wd_kicks;
+	bool wd_reset;            /* the firmware is being reset by the emulated watchdog */
 };
 
 extern struct hal_host host;

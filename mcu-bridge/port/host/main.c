@@ -48,6 +48,8 @@ static struct client clients[MAX_CLIENTS];
 static int verbose;
 static uint32_t tick_ms;
 static double pack_us_frac;
+static struct bp_config preset;  /* the configuration bms-sim presets for itself */
+static long watchdog_ms;         /* --watchdog: 0 = not emulated */
 
 static const char *prog = "bms-sim";
 
@@ -89,6 +91,8 @@ static void usage(FILE *out)
 		"      --seed N            seed of spreads and noise (default 1)\n"
 		"      --bitrate N         CAN bitrate to request (default 1000000)\n"
 		"      --duration S        stop after S wall seconds\n"
+		"      --watchdog MS       emulate the MCU's independent watchdog: a stall of\n"
+		"                          the tick loop longer than MS resets the firmware\n"
 		"  -v, --verbose           log LED and board changes too\n"
 		"  -h, --help              this text\n"
 		"  -V, --version           firmware and protocol versions\n",
@@ -273,6 +277,25 @@ static void report_changes(struct watch *w)
 	w->link_down = sim.link_down;
 }
 
+/* The MCU's independent watchdog: the tick loop did not run for @stalled_ms
+ * (the process was stopped, or starved), longer than --watchdog. A real MCU
+ * whose loop hangs that long is reset by its IWDG: relays open, no
+ * configuration, LOCKED, WATCHDOG_RESET in IO.faults; what was received in
+ * the meantime is lost with the CAN controller's state. */
+static void watchdog_reset(uint64_t stalled_ms)
+{
+	struct canio_frame cf;
+
+	logf_("watchdog: the tick loop stalled %" PRIu64 " ms (timeout %ld ms): firmware reset",
+	      stalled_ms, watchdog_ms);
+	host.wd_reset = true;
+	fw_init(&fw, host.board_id);
+	fw_preset(&fw, &preset);
+	host.wd_reset = false;
+	while (host.link && canio_recv(host.link, &cf) > 0) {
+	}
+}
+
 static void tick(struct watch *w)
 {
 	double dt_us = 1000.0 * sim.time_scale + pack_us_frac;
@@ -312,6 +335,7 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, 0, 7 },
 		{ "bitrate", required_argument, 0, 8 },
 		{ "duration", required_argument, 0, 9 },
+		{ "watchdog", required_argument, 0, 10 },
 		{ "verbose", no_argument, 0, 'v' },
 		{ "help", no_argument, 0, 'h' },
 		{ "version", no_argument, 0, 'V' },
@@ -319,7 +343,7 @@ int main(int argc, char **argv)
 	};
 	const char *uri = NULL, *control = NULL, *scenario = NULL;
 	struct pack_cfg pc;
-	struct bp_config bc;
+	struct bp_config *bc = &preset;
 	long v, boards = 1, cells = 16, temps = 4, bitrate = 1000000;
 	double d, duration = 0, scale = 1;
 	int opt, rc, ep, tfd, sfd, cfd = -1;
@@ -423,6 +447,10 @@ int main(int argc, char **argv)
 			if (parse_double("--duration", optarg, 0.001, 1e9, &duration))
 				return 2;
 			break;
+		case 10:
+			if (parse_long("--watchdog", optarg, 0, 60000, &watchdog_ms))
+				return 2;
+			break;
 		case 'v':
 			verbose++;
 			break;
@@ -481,8 +509,8 @@ int main(int argc, char **argv)
 	}
 
 	fw_init(&fw, host.board_id);
-	simcfg_default(&bc, (uint8_t)boards, (uint8_t)cells, (uint8_t)temps);
-	if (fw_preset(&fw, &bc) != BP_OK) {
+	simcfg_default(bc, (uint8_t)boards, (uint8_t)cells, (uint8_t)temps);
+	if (fw_preset(&fw, bc) != BP_OK) {
 		fprintf(stderr, "%s: internal error: default bridge configuration invalid\n", prog);
 		return 1;
 	}
@@ -541,6 +569,10 @@ int main(int argc, char **argv)
 
 				if (read(tfd, &exp, sizeof(exp)) != sizeof(exp))
 					continue;
+				if (watchdog_ms && exp > (uint64_t)watchdog_ms) {
+					watchdog_reset(exp);
+					exp = 1;
+				}
 				if (exp > MAX_CATCHUP_TICKS)
 					exp = MAX_CATCHUP_TICKS;
 				while (exp--) {
