@@ -195,7 +195,7 @@ def drop_sections(text, names):
     return "\n".join(out)
 
 
-def make_config(prof, T, port, nominal_mV):
+def make_config(prof, T, port, nominal_mV, set_delay=SET_DELAY):
     P = PROFILES[prof]
     n = P["boards"] * P["cells"]
     text = open(os.path.join(ROOT, P["base"])).read().replace("/tmp/bmsd-demo", T)
@@ -205,8 +205,8 @@ def make_config(prof, T, port, nominal_mV):
     roles = {P["fb_di"]: "feedback-relay1", P["estop_di"]: "emergency-stop",
              P["inhibit_di"]: "inhibit-charge", P["charger_di"]: "charger-connected"}
     outs = {P["alarm_do"]: "alarm", P["ready_do"]: "ready", P["warn_do"]: "warning"}
-    d = "{set_delay_ms: %d, clear_delay_ms: %d}" % (SET_DELAY, CLEAR_DELAY)
-    dd = "set_delay_ms: %d, clear_delay_ms: %d" % (SET_DELAY, CLEAR_DELAY)
+    d = "{set_delay_ms: %d, clear_delay_ms: %d}" % (set_delay, CLEAR_DELAY)
+    dd = "set_delay_ms: %d, clear_delay_ms: %d" % (set_delay, CLEAR_DELAY)
     text += "\n# ---- fault_report.py: the test's wiring and short delays ----\n"
     text += "inputs:\n" + "".join("  in%d: {role: %s}\n" % (i, roles.get(i, "none"))
                                   for i in range(1, 5)) + "  debounce_ms: 20\n"
@@ -230,7 +230,7 @@ def make_config(prof, T, port, nominal_mV):
   deep_discharge: %(d)s
 contactors:
   charge_mode: charger-connected
-  charge_on_delay_ms: 200
+  charge_on_delay_ms: 0
   charge_off_delay_ms: 500
   soft_stop_timeout_ms: 500
   feedback_delay_ms: 300
@@ -460,8 +460,8 @@ class Rig:
                 raise RuntimeError("the tap did not open its ttys")
             time.sleep(0.02)
 
-    def start_bmsd(self, wait=True):
-        self.bmsd = subprocess.Popen([os.path.join(self.bin, "bmsd"), "-c", self.cfg],
+    def start_bmsd(self, wait=True, cfg=None):
+        self.bmsd = subprocess.Popen([os.path.join(self.bin, "bmsd"), "-c", cfg or self.cfg],
                                      stderr=self.bmsd_log, stdout=subprocess.DEVNULL)
         if wait:
             dl = time.monotonic() + 15
@@ -487,12 +487,16 @@ class Rig:
         self.start_sim()
         self.start_tap()
         nominal = json.loads(self.sim("status"))["cell_max_mV"] * self.ncells
-        with open(self.cfg, "w") as f:
-            f.write(make_config(self.prof, self.T, self.port, nominal))
-        r = subprocess.run([os.path.join(self.bin, "bmsd"), "--check-config", self.cfg],
-                           capture_output=True, text=True)
-        if r.returncode:
-            raise RuntimeError("test config refused: " + r.stdout + r.stderr)
+        # the same with the default-like set delays of 1.5 s, where the delay is
+        # the window under test (a start with a protection's condition present)
+        self.cfg_slow = os.path.join(self.T, "bmsd-slow.yaml")
+        for path, delay in ((self.cfg, SET_DELAY), (self.cfg_slow, 1500)):
+            with open(path, "w") as f:
+                f.write(make_config(self.prof, self.T, self.port, nominal, delay))
+            r = subprocess.run([os.path.join(self.bin, "bmsd"), "--check-config", path],
+                               capture_output=True, text=True)
+            if r.returncode:
+                raise RuntimeError("test config refused: " + r.stdout + r.stderr)
         self.start_bmsd()
 
     def stop(self):
@@ -1663,15 +1667,18 @@ def s_start_blocked(run, name, cmd, release, mask, prot):
     r.sim(cmd)
     time.sleep(0.3)
     t0 = now()
-    r.start_bmsd(wait=False)
+    r.start_bmsd(wait=False, cfg=r.cfg_slow)  # set delays of 1.5 s: the window
     b_ok, m_ok, txt = hold_check(run, t0, mask, 3.0)
     st = r.st()
     f = in_force(st)
-    run.row(name, "bmsd", "%s in force; the blocked path %s never commanded closed, not even "
-            "briefly" % (prot, rl(mask)), "%s; in force %s" % (txt, ",".join(sorted(f))),
-            b_ok and prot in f)
+    run.row(name, "bmsd", "%s in force (set delay 1.5 s); the blocked path %s never commanded "
+            "closed, not even briefly" % (prot, rl(mask)),
+            "%s; in force %s" % (txt, ",".join(sorted(f))), b_ok and prot in f)
     run.row(name, "MCU", "%s never driven" % rl(mask), "never driven" if m_ok else txt, m_ok)
     r.sim(release)
+    # back to the test configuration (the restart trips the floor: reset)
+    r.stop_bmsd(signal.SIGTERM)
+    r.start_bmsd()
     ok, t = run.baseline()
     run.row(name, "after", "connected once the cell is back (no latch)",
             "connected" if ok else "not connected", ok, [t], "release to connected")
