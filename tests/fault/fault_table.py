@@ -83,9 +83,9 @@ This file is generated. To run it again, from the top of the tree:
 
 `make check` runs the same suite (`tests/fault/fault_report.sh`) and fails if any row
 fails. bmsd runs as in the field against bms-sim (the bridge MCU's firmware core around
-a simulated pack), with a tap on the bridge link between them, CAN1 and CAN2 on pty
-pairs and Modbus-TCP on a free port. Each hazard is driven through bms-sim's command
-language (docs/bms-sim.md) or a signal (SIGSTOP, SIGKILL, a pty pair's socat killed),
+a simulated pack), with a tap on the bridge link between them (it owns the ptys, so it adds
+no hop), CAN1 and CAN2 on ptys and Modbus-TCP on a free port. Each hazard is driven through bms-sim's command
+language (docs/bms-sim.md) or a signal (SIGSTOP, SIGKILL, the link's pty hung up),
 on both board profiles, and each layer that must catch it is checked:
 
 | layer | what is checked |

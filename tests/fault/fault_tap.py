@@ -2,107 +2,146 @@
 """The wire of the fault-injection report: can_tap.py's tap between bmsd and
 bms-sim, rebuilt for live use and for a wire that is cut and restored.
 
-    fault_tap.py --bridge TTY_D TTY_M --log FILE [--listen NAME=TTY ...] [--ready FILE]
+    fault_tap.py --daemon LINK --mcu LINK --log FILE [--listen NAME=LINK ...] [--ready FILE]
 
-TTY_D is the daemon's side of the bridge link, TTY_M the MCU's (bms-sim's).
-Every byte is passed across unchanged, in both directions, as a wire does (no
-re-encoding: what arrives is what was sent, at most one read later); a copy
-of each slcan line is parsed and logged. --listen ttys (CAN1, CAN2) are only
-read: the tap stands in for the inverter and the display, and keeps bmsd's
-transmit queues drained.
+The tap owns the pseudo-terminals: for each LINK it opens a pty and makes
+LINK a symbolic link to its slave end, which the program opens (bmsd the
+--daemon one as its bridge link, bms-sim the --mcu one). Every byte is passed
+across unchanged, in both directions, as a wire does; a copy of each slcan
+line is parsed and logged. A pty pair with socat in the middle, as lib.sh
+wires bmsd to bms-sim, crosses the kernel's pty buffers twice; so does this
+tap, which is what lets it sit on the link without adding a hop. --listen
+ptys (CAN1, CAN2) are only read: the tap stands in for the inverter and the
+display, and keeps bmsd's transmit queues drained.
 
-A side that hangs up (its socat killed: the pty pair is gone) is closed and
-opened again by path every 20 ms, so a test can cut the link by killing the
-socat of a pair and restore it by starting a new one on the same names;
-while a side is gone, what the other side sends is lost, as on a cut wire.
+SIGUSR1 cuts the daemon's side: its pty is closed and LINK removed, so bmsd's
+tty hangs up, as when the socat of a pty pair is killed; SIGUSR2 makes a new
+pty at the same LINK (the wire restored; bmsd opens it again by name). While
+a side is cut, what the other side sends is lost, as on a cut wire. A program
+that closes its end (bms-sim killed) costs nothing: the tap keeps the slave
+open, and a new program opens the same LINK.
 
-The log has one line per frame, flushed as it goes, in can_tap.py's fields:
+The log has one line per frame, written every 10 ms by a thread of its own (a
+disk that stalls never holds the wire up), in can_tap.py's fields:
 
     <monotonic s> <side> <id hex> <ext 0|1> <dlc> <data hex>
 
 side is "d" (sent by the daemon), "m" (sent by the MCU) or a --listen NAME;
-lines "<t> <side> HUP" and "<t> <side> OPEN" record a side that went and
-came back. CLOCK_MONOTONIC is shared by every process on the host, so the
-test compares these times with its own."""
+lines "<t> <side> HUP" and "<t> <side> OPEN" record a side cut and restored.
+CLOCK_MONOTONIC is shared by every process on the host, so the test compares
+these times with its own."""
 import argparse
-import errno
 import os
 import select
 import signal
 import sys
 import termios
+import threading
 import time
 import tty
 
 ap = argparse.ArgumentParser()
-ap.add_argument("--bridge", nargs=2, metavar=("TTY_D", "TTY_M"), required=True)
+ap.add_argument("--daemon", required=True)
+ap.add_argument("--mcu", required=True)
 ap.add_argument("--listen", action="append", default=[])
 ap.add_argument("--log", required=True)
 ap.add_argument("--ready")
 args = ap.parse_args()
 
-log = open(args.log, "a", buffering=1 << 16)
+
+class Log:
+    """the log, written by a thread of its own: a write that blocks on a busy
+    disk must never hold the frames up (the forwarding loop only queues)"""
+
+    def __init__(self, path):
+        self.f = open(path, "a", buffering=1 << 16)
+        self.q = []
+        self.lock = threading.Lock()
+        self.done = threading.Event()
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def write(self, line):
+        with self.lock:
+            self.q.append(line)
+
+    def drain(self):
+        with self.lock:
+            q, self.q = self.q, []
+        if q:
+            self.f.write("".join(q))
+            self.f.flush()
+
+    def run(self):
+        while not self.done.wait(0.01):
+            self.drain()
+        self.drain()
+
+    def close(self):
+        self.done.set()
+        self.t.join()
+        self.f.close()
+
+
+log = Log(args.log)
 
 
 class Side:
-    def __init__(self, name, path, peer=None):
-        self.name, self.path, self.peer = name, path, peer
-        self.fd = None
+    def __init__(self, name, link, peer=None):
+        self.name, self.link, self.peer = name, link, peer
+        self.fd = self.slave = None
         self.buf = b""
         self.out = b""
-        self.next_try = 0.0
 
-    def open(self, now):
-        if self.fd is not None or now < self.next_try:
-            return
-        self.next_try = now + 0.02
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_NOCTTY | os.O_NONBLOCK)
-        except OSError:
-            return
-        try:
-            tty.setraw(fd)
-            a = termios.tcgetattr(fd)
-            a[3] &= ~termios.ECHO
-            termios.tcsetattr(fd, termios.TCSANOW, a)
-        except termios.error:
-            pass
-        self.fd, self.buf, self.out = fd, b"", b""
-        log.write("%.6f %s OPEN\n" % (now, self.name))
+    def create(self):
+        m, s = os.openpty()
+        tty.setraw(s)
+        a = termios.tcgetattr(s)
+        a[3] &= ~termios.ECHO
+        termios.tcsetattr(s, termios.TCSANOW, a)
+        os.set_blocking(m, False)
+        tmp = self.link + ".new"
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
+        os.symlink(os.ttyname(s), tmp)
+        os.replace(tmp, self.link)
+        self.fd, self.slave, self.buf, self.out = m, s, b"", b""
+        log.write("%.6f %s OPEN\n" % (time.monotonic(), self.name))
 
-    def close(self, now):
+    def destroy(self):
         if self.fd is None:
             return
-        try:
-            os.close(self.fd)
-        except OSError:
-            pass
-        self.fd = None
+        if os.path.lexists(self.link):
+            os.unlink(self.link)
+        for fd in (self.fd, self.slave):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        self.fd = self.slave = None
         self.buf = self.out = b""
-        self.next_try = now + 0.02
-        log.write("%.6f %s HUP\n" % (now, self.name))
+        log.write("%.6f %s HUP\n" % (time.monotonic(), self.name))
 
-    def write(self, data, now):
+    def write(self, data):
         if self.fd is None:
             return  # the wire is cut: lost
-        self.out += data
-        self.flush(now)
+        self.out = (self.out + data)[-16384:]  # a wire holds no backlog
+        self.flush()
 
-    def flush(self, now):
+    def flush(self):
         while self.out and self.fd is not None:
             try:
                 n = os.write(self.fd, self.out)
-            except BlockingIOError:
+            except (BlockingIOError, InterruptedError):
                 return
             except OSError:
-                self.close(now)
+                self.out = b""  # nobody at the other end: lost
                 return
             self.out = self.out[n:]
 
 
-sides = {}
-d = Side("d", args.bridge[0])
-m = Side("m", args.bridge[1])
+d = Side("d", args.daemon)
+m = Side("m", args.mcu)
 d.peer, m.peer = m, d
 sides = [d, m]
 for spec in args.listen:
@@ -135,57 +174,63 @@ def parse(side, data, t):
 
 
 stop = False
+want_cut = None
 
 
-def on_term(*_):
-    global stop
-    stop = True
+def on_signal(sig, _):
+    global stop, want_cut
+    if sig == signal.SIGUSR1:
+        want_cut = True
+    elif sig == signal.SIGUSR2:
+        want_cut = False
+    else:
+        stop = True
 
 
-signal.signal(signal.SIGTERM, on_term)
-signal.signal(signal.SIGINT, on_term)
+for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGUSR1, signal.SIGUSR2):
+    signal.signal(sig, on_signal)
 
-ready_done = False
-last_flush = 0.0
+for s in sides:
+    s.create()
+log.drain()
+if args.ready:
+    open(args.ready, "w").close()
 while not stop:
-    now = time.monotonic()
-    for s in sides:
-        s.open(now)
-    if not ready_done and all(s.fd is not None for s in sides):
-        log.flush()
-        if args.ready:
-            open(args.ready, "w").close()
-        ready_done = True
+    if want_cut is not None:
+        if want_cut:
+            d.destroy()
+        elif d.fd is None:
+            d.create()
+        want_cut = None
     rl = [s.fd for s in sides if s.fd is not None]
     wl = [s.fd for s in sides if s.fd is not None and s.out]
+    t_sel = time.monotonic()
     try:
         r, w, _ = select.select(rl, wl, [], 0.02)
     except InterruptedError:
         continue
     now = time.monotonic()
+    if now - t_sel > 0.1:
+        sys.stderr.write("fault_tap: select returned %.0f ms late\n" %
+                         ((now - t_sel - 0.02) * 1000))
     for s in sides:
         if s.fd is not None and s.fd in w:
-            s.flush(now)
+            s.flush()
     for s in sides:
         if s.fd is None or s.fd not in r:
             continue
         try:
             data = os.read(s.fd, 65536)
-        except BlockingIOError:
+        except (BlockingIOError, InterruptedError):
             continue
-        except OSError as e:
-            if e.errno in (errno.EIO, errno.EBADF, errno.ENXIO):
-                s.close(now)
-                continue
-            raise
+        except OSError:
+            continue  # EIO: no program has the slave open (we hold one: transient)
         if not data:
-            s.close(now)
             continue
         if s.peer is not None:
-            s.peer.write(data, now)
+            s.peer.write(data)
         parse(s, data, now)
-    if now - last_flush >= 0.01:
-        log.flush()
-        last_flush = now
-log.flush()
+for s in sides:
+    s.destroy()
+log.close()
 sys.exit(0)
