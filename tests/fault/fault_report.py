@@ -200,9 +200,10 @@ def make_config(prof, T, port, nominal_mV, set_delay=SET_DELAY):
     P = PROFILES[prof]
     n = P["boards"] * P["cells"]
     text = open(os.path.join(ROOT, P["base"])).read().replace("/tmp/bmsd-demo", T)
-    text = text.replace("slcan:%s/bridge" % T, "slcan:%s/br" % T)
     text = drop_sections(text, {"inputs", "outputs", "soc", "protections", "contactors",
                                 "can1", "can2", "modbus"})
+    # the bridge link: the tap's pty (the first interface: left is the link's)
+    text = re.sub(r"(?m)^(\s+interface:\s*).*$", r"\g<1>slcan:%s/br" % T, text, count=1)
     roles = {P["fb_di"]: "feedback-relay1", P["estop_di"]: "emergency-stop",
              P["inhibit_di"]: "inhibit-charge", P["charger_di"]: "charger-connected"}
     outs = {P["alarm_do"]: "alarm", P["ready_do"]: "ready", P["warn_do"]: "warning"}
