@@ -3,6 +3,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -22,14 +26,51 @@ static bool frame_valid(const struct canio_frame *f)
 
 /* ---- slcan backend ---- */
 
+/* slcan-listen: the peer hung up; wait for the next one. */
+static void sl_peer_gone(struct canio *c)
+{
+	if (c->fd >= 0) {
+		close(c->fd); /* leaves c->efd with it */
+		c->fd = -1;
+	}
+	c->out_len = 0;
+	c->ring_len = 0;
+	slcan_parser_init(&c->parser);
+}
+
+/* slcan-listen: take a peer that is waiting to connect. A new peer takes
+ * the place of the old one, as a node plugged into a bus segment would. */
+static void sl_accept(struct canio *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	int fd = accept4(c->lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	sl_peer_gone(c);
+	c->sock = true;
+	ev.data.fd = fd;
+	if (epoll_ctl(c->efd, EPOLL_CTL_ADD, fd, &ev) < 0) {
+		close(fd);
+		return;
+	}
+	c->fd = fd;
+}
+
 /* Write out as much of the output buffer as the tty takes now. */
 static int sl_flush(struct canio *c)
 {
 	size_t done = 0;
 	int rc = 0;
 
+	if (c->fd < 0) {
+		/* slcan-listen with no peer: nobody is on the bus to hear it */
+		c->out_len = 0;
+		return 0;
+	}
 	while (done < c->out_len) {
-		ssize_t n = write(c->fd, c->out + done, c->out_len - done);
+		ssize_t n = c->sock ? send(c->fd, c->out + done, c->out_len - done, MSG_NOSIGNAL)
+				    : write(c->fd, c->out + done, c->out_len - done);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -43,6 +84,10 @@ static int sl_flush(struct canio *c)
 	if (rc < 0) {
 		/* the link is gone: whatever is queued will never leave */
 		c->out_len = 0;
+		if (c->lfd >= 0) {
+			sl_peer_gone(c);
+			return 0;
+		}
 		return rc;
 	}
 	memmove(c->out, c->out + done, c->out_len - done);
@@ -124,6 +169,8 @@ static int sl_recv(struct canio *c, struct canio_frame *f)
 	uint8_t buf[SL_READ_MAX];
 	int rc;
 
+	if (c->lfd >= 0)
+		sl_accept(c);
 	rc = sl_flush(c);
 	if (rc < 0)
 		return rc;
@@ -141,6 +188,8 @@ static int sl_recv(struct canio *c, struct canio_frame *f)
 			c->stats.rx_frames++;
 			return 1;
 		}
+		if (c->fd < 0)
+			return 0; /* slcan-listen, no peer yet */
 		n = read(c->fd, buf, sizeof(buf));
 		if (n < 0) {
 			if (errno == EINTR)
@@ -148,10 +197,19 @@ static int sl_recv(struct canio *c, struct canio_frame *f)
 			/* EIO: a pty with nobody on the other side yet */
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EIO)
 				return 0;
+			if (c->lfd >= 0) {
+				sl_peer_gone(c);
+				return 0;
+			}
 			return -errno;
 		}
-		if (n == 0)
+		if (n == 0) {
+			if (c->lfd >= 0) {
+				sl_peer_gone(c);
+				return 0;
+			}
 			return -EPIPE;
+		}
 		slcan_feed(&c->parser, buf, (size_t)n, sl_item, c);
 		c->stats.rx_malformed = c->parser.malformed;
 		rc = sl_flush(c);
@@ -185,8 +243,25 @@ static int sl_open(struct canio *c, const char *path, uint32_t bitrate)
 	uint32_t i;
 	int rc;
 
+	struct stat st;
+
 	slcan_parser_init(&c->parser);
-	c->fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (stat(path, &st) == 0 && S_ISSOCK(st.st_mode)) {
+		/* a stream socket of slcan-listen (bms-sim): connect to it */
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+		if (strlen(path) >= sizeof(sa.sun_path))
+			return -ENAMETOOLONG;
+		strcpy(sa.sun_path, path);
+		c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (c->fd < 0)
+			return -errno;
+		c->sock = true;
+		if (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			return -errno;
+	} else {
+		c->fd = open(path, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	}
 	if (c->fd < 0)
 		return -errno;
 	if (isatty(c->fd) && tcgetattr(c->fd, &tio) == 0) {
@@ -235,6 +310,47 @@ static const struct canio_ops sl_ops = {
 	.set_filters = sl_set_filters,
 };
 
+/*
+ * slcan-listen:PATH: slcan on a UNIX stream socket that this end creates
+ * and that one peer at a time connects to with slcan:PATH. It stands in for
+ * the wire in tests and the demo: unlike a pty, whose bytes the kernel hands
+ * over from a worker thread that a busy host can starve for hundreds of
+ * milliseconds, a socket delivers in the writer's own call.
+ */
+static int sl_listen_open(struct canio *c, const char *path, uint32_t bitrate)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	(void)bitrate;
+	slcan_parser_init(&c->parser);
+	if (strlen(path) >= sizeof(sa.sun_path) || strlen(path) >= sizeof(c->lpath))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->lfd < 0)
+		return -errno;
+	if (bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(c->lfd, 4) < 0)
+		return -errno;
+	strcpy(c->lpath, path);
+	c->efd = epoll_create1(EPOLL_CLOEXEC);
+	if (c->efd < 0)
+		return -errno;
+	ev.data.fd = c->lfd;
+	if (epoll_ctl(c->efd, EPOLL_CTL_ADD, c->lfd, &ev) < 0)
+		return -errno;
+	return 0;
+}
+
+static const struct canio_ops sl_listen_ops = {
+	.name = "slcan-listen",
+	.open = sl_listen_open,
+	.close = sl_close,
+	.recv = sl_recv,
+	.send = sl_send,
+	.set_filters = sl_set_filters,
+};
+
 /* ---- common part ---- */
 
 static const struct {
@@ -243,7 +359,23 @@ static const struct {
 } backends[] = {
 	{ "socketcan:", &canio_socketcan_ops },
 	{ "slcan:", &sl_ops },
+	{ "slcan-listen:", &sl_listen_ops },
 };
+
+/* Close what the backend opened and free @c. */
+static void canio_release(struct canio *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	if (c->efd >= 0)
+		close(c->efd);
+	if (c->lfd >= 0) {
+		close(c->lfd);
+		if (c->lpath[0])
+			unlink(c->lpath);
+	}
+	free(c);
+}
 
 int canio_open(const char *uri, uint32_t bitrate, struct canio **out)
 {
@@ -271,12 +403,12 @@ int canio_open(const char *uri, uint32_t bitrate, struct canio **out)
 		return -ENOMEM;
 	c->ops = ops;
 	c->fd = -1;
+	c->lfd = -1;
+	c->efd = -1;
 	c->state = CANIO_UP;
 	rc = ops->open(c, arg, bitrate);
 	if (rc < 0) {
-		if (c->fd >= 0)
-			close(c->fd);
-		free(c);
+		canio_release(c);
 		return rc;
 	}
 	*out = c;
@@ -288,9 +420,7 @@ void canio_close(struct canio *c)
 	if (!c)
 		return;
 	c->ops->close(c);
-	if (c->fd >= 0)
-		close(c->fd);
-	free(c);
+	canio_release(c);
 }
 
 int canio_set_filters(struct canio *c, const struct canio_filter *f, unsigned int n)
@@ -310,7 +440,7 @@ int canio_set_filters(struct canio *c, const struct canio_filter *f, unsigned in
 
 int canio_fd(const struct canio *c)
 {
-	return c->fd;
+	return c->efd >= 0 ? c->efd : c->fd;
 }
 
 int canio_recv(struct canio *c, struct canio_frame *f)

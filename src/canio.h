@@ -4,7 +4,10 @@
  *
  *   socketcan:IFACE  CAN_RAW socket, kernel filters, error frames, drop
  *                    counting (SO_RXQ_OVFL), bus-off recovery (libsocketcan)
- *   slcan:TTY        the Lawicel ASCII protocol on a tty or pty
+ *   slcan:TTY        the Lawicel ASCII protocol on a tty or pty, or on a
+ *                    UNIX stream socket that slcan-listen made
+ *   slcan-listen:PATH  slcan on a UNIX stream socket created at PATH, one
+ *                    peer at a time (bms-sim's end of a simulated wire)
  *
  * Every call is non-blocking. The caller polls canio_fd() for EPOLLIN.
  */

@@ -6,6 +6,7 @@
 #ifndef CANIO_IMPL_H
 #define CANIO_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,10 @@ struct canio {
 	char ifname[CANIO_NAME_MAX];
 
 	/* slcan */
+	bool sock;              /* fd is a stream socket: send() without SIGPIPE */
+	int lfd;                /* slcan-listen: the listening socket, else -1 */
+	int efd;                /* slcan-listen: epoll of lfd and fd (canio_fd) */
+	char lpath[108];        /* slcan-listen: the socket's path, removed at close */
 	struct slcan_parser parser;
 	struct canio_frame ring[CANIO_RING];
 	unsigned int ring_head, ring_len;

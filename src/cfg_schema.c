@@ -157,7 +157,8 @@ static const struct cfg_key link_keys[] = {
 	  .off = OFF(ST, interface), .size = SZ(ST, interface), .max = SZ(ST, interface) - 1,
 	  .check = check_interface,
 	  .desc = "CAN link to the bridge MCU: socketcan:IFACE (e.g. socketcan:can0) or "
-		  "slcan:PATH (a USB-CAN adapter or pty speaking slcan, e.g. slcan:/dev/ttyACM0)" },
+		  "slcan:PATH (a USB-CAN adapter or pty speaking slcan, e.g. slcan:/dev/ttyACM0, "
+		  "or the UNIX socket of bms-sim --link slcan-listen:PATH)" },
 	{ .name = "bitrate_bps", .type = CFG_T_INT, .off = OFF(ST, bitrate_bps),
 	  .size = SZ(ST, bitrate_bps), .min = 0, .max = 1000000, .unit = "bps", .def = "1000000",
 	  .check = check_bitrate,

@@ -215,8 +215,10 @@ ptys() {
 # bms-sim stands in for the bridge MCU, whose firmware runs on its own core
 # and is never starved. On a loaded host a normal-priority simulator is late
 # with its ticks and frames, and bmsd sees a slow or lost MCU that no real
-# board would show: it runs SCHED_FIFO, and so does the socat that is its CAN
-# wire. Where real-time priority is not allowed, both run as usual.
+# board would show: it runs SCHED_FIFO. Its CAN wire is slcan on a UNIX
+# socket (slcan-listen), not a pty: a pty's bytes cross a kernel worker
+# thread that a busy host starves for hundreds of milliseconds, which no
+# wire does. Where real-time priority is not allowed, bms-sim runs as usual.
 rt=()
 if chrt -f 20 true 2>/dev/null; then
 	rt=(chrt -f 20)
@@ -226,7 +228,6 @@ fi
 
 # bmsd on NAME.bmsd, the integrator's tools on NAME
 for e in modbus-rtu can1 can2; do ptys "$e.bmsd" "$e"; done
-ptys bridge bridge-peer "${rt[@]}"
 
 # Nothing reads CAN1 and CAN2 unless an integrator attaches a tool; unread,
 # the ptys fill and so do bmsd's transmit queues.
@@ -237,11 +238,12 @@ if [ "$DRAIN" = 1 ]; then
 	done
 fi
 
-"${rt[@]}" "$B/bin/bms-sim" --link slcan:"$DEMO_DIR/bridge-peer" --profile main-2r \
+"${rt[@]}" "$B/bin/bms-sim" --link slcan-listen:"$DEMO_DIR/bridge" --profile main-2r \
 	--boards 4 --cells 16 --temps 4 --scale "$SCALE" --scenario "$TOP/etc/bms-sim-demo.scn" \
 	--feedback 1=1 --feedback 2=3 --control "$DEMO_DIR/bms-sim.sock" 2>>"$DEMO_DIR/bms-sim.log" &
 SIM_PID=$!
 wait_for "$DEMO_DIR/bms-sim.sock" $SIM_PID bms-sim "$DEMO_DIR/bms-sim.log"
+wait_for "$DEMO_DIR/bridge" $SIM_PID bms-sim "$DEMO_DIR/bms-sim.log"
 
 BMSD_CMD="$B/bin/bmsd -c $DEMO_DIR/bmsd.yaml" # as the user would type it
 "$B/bin/bmsd" -c "$DEMO_DIR/bmsd.yaml" 2>>"$DEMO_DIR/bmsd.log" &
@@ -276,7 +278,7 @@ demo: endpoints in $DEMO_DIR:
   state/         the event log:
                  $BMSCTL events -d $DEMO_DIR/state
   bmsd.log       bmsd's messages
-  bridge         bmsd's end of the bridge link (slcan, 1 Mbit/s)
+  bridge         the bridge link: slcan on a UNIX socket of bms-sim's
   bms-sim.sock   simulator commands, e.g. a cell over its limit, then back:
                  echo 'cell 1 3 3900' | $SIM_CMD
                  echo 'cell 1 3 auto' | $SIM_CMD

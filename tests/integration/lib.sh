@@ -110,10 +110,13 @@ bmsd_config() {
 		>"$T/$n.yaml"
 }
 
-# sim_start NAME [ARGS...]: a pty pair $T/NAME/bridge <-> $T/NAME/bridge-peer
-# and bms-sim on the peer end, shaped like the demo config's pack and wired
-# like it (DI 1 and 2 read the contacts of relays 1 and 3, unless ARGS wire
-# feedback themselves); sets SIM
+# sim_start NAME [ARGS...]: bms-sim with its end of the bridge link at
+# $T/NAME/bridge, slcan on a UNIX stream socket that bmsd's slcan:$T/NAME/bridge
+# connects to (a pty's bytes cross a kernel worker thread that a busy host
+# starves for hundreds of milliseconds; a socket's do not, as a wire's do
+# not), shaped like the demo config's pack and wired like it (DI 1 and 2 read
+# the contacts of relays 1 and 3, unless ARGS wire feedback themselves);
+# sets SIM
 sim_start() {
 	local n=$1
 	shift
@@ -122,18 +125,12 @@ sim_start() {
 	*) set -- --feedback 1=1 --feedback 2=3 "$@" ;;
 	esac
 	mkdir -p "$T/$n"
-	"${RT[@]}" socat pty,raw,echo=0,link="$T/$n/bridge" pty,raw,echo=0,link="$T/$n/bridge-peer" \
-		2>"$T/$n/socat.log" &
-	PIDS+=($!)
-	for _ in $(seq 100); do
-		[ -e "$T/$n/bridge" ] && [ -e "$T/$n/bridge-peer" ] && break
-		sleep 0.05
-	done
-	"${RT[@]}" $B/bin/bms-sim --link slcan:"$T/$n/bridge-peer" --profile main-2r --boards 4 --cells 16 \
-		--temps 4 --control "$T/$n/sim.sock" "$@" 2>"$T/$n/sim.log" &
+	"${RT[@]}" $B/bin/bms-sim --link slcan-listen:"$T/$n/bridge" --profile main-2r --boards 4 \
+		--cells 16 --temps 4 --control "$T/$n/sim.sock" "$@" 2>"$T/$n/sim.log" &
 	SIM=$!
 	PIDS+=($SIM)
 	wait_sock "$T/$n/sim.sock"
+	wait_sock "$T/$n/bridge"
 }
 
 # bmsd_start NAME [ARGS...]: bmsd on $T/NAME.yaml with a NOTIFY_SOCKET

@@ -630,6 +630,46 @@ static void test_not_a_tty(void)
 	canio_close(c);
 }
 
+/* slcan-listen: a UNIX socket that one peer at a time reaches with slcan:
+ * frames both ways, nothing pending without a peer, the next peer after a
+ * hang-up, and the socket's path removed at close */
+static void test_listen_socket(void)
+{
+	char dir[] = "/tmp/test_canio.XXXXXX", path[64], uri[80];
+	struct canio_frame f = { .id = 0x123, .len = 1, .data = { 0x5A } }, g;
+	struct canio *l = NULL, *c = NULL;
+	int before = count_fds();
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/bridge", dir);
+	snprintf(uri, sizeof(uri), "slcan-listen:%s", path);
+	CU_ASSERT_EQUAL_FATAL(canio_open(uri, 0, &l), 0);
+	CU_ASSERT_STRING_EQUAL(canio_backend(l), "slcan-listen");
+	CU_ASSERT_EQUAL(canio_recv(l, &g), 0);
+	CU_ASSERT_EQUAL(canio_send(l, &f), 0); /* nobody on the wire: gone */
+
+	for (int round = 0; round < 2; round++) {
+		snprintf(uri, sizeof(uri), "slcan:%s", path);
+		CU_ASSERT_EQUAL_FATAL(canio_open(uri, 500000, &c), 0);
+		f.id = 0x123;
+		CU_ASSERT_EQUAL(canio_send(c, &f), 0);
+		CU_ASSERT_EQUAL(recv_wait(l, &g, 1000), 1);
+		CU_ASSERT_EQUAL(g.id, 0x123);
+		CU_ASSERT_EQUAL(g.data[0], 0x5A);
+		f.id = 0x456;
+		CU_ASSERT_EQUAL(canio_send(l, &f), 0);
+		CU_ASSERT_EQUAL(recv_wait(c, &g, 1000), 1);
+		CU_ASSERT_EQUAL(g.id, 0x456);
+		canio_close(c);
+		/* the listening end waits for the next peer, not an error */
+		CU_ASSERT_EQUAL(recv_wait(l, &g, 50), 0);
+	}
+	canio_close(l);
+	CU_ASSERT_EQUAL(access(path, F_OK), -1);
+	CU_ASSERT_EQUAL(count_fds(), before);
+	rmdir(dir);
+}
+
 static void test_no_leak(void)
 {
 	int before = count_fds();
@@ -661,6 +701,7 @@ void cu_register(void)
 		CU_TEST(test_tx_full),
 		CU_TEST(test_peer_gone),
 		CU_TEST(test_not_a_tty),
+		CU_TEST(test_listen_socket),
 		CU_TEST(test_no_leak),
 		CU_END,
 	};
