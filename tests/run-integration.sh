@@ -6,12 +6,16 @@ set -u
 results=$1
 shift
 export B=${B:-build}
+# A guard against a hung scenario, not a time that any scenario is judged
+# by: generous, because a busy host (make check-loaded) stretches the slow
+# ones, such as pkg_install's package build, several times over.
+guard=${IT_TIMEOUT_S:-900}
 rc=0
 for t in "$@"; do
 	name=$(basename "$t" .sh)
 	log="$results/integration-$name.log"
 	start=$SECONDS
-	timeout 300 bash "$t" >"$log" 2>&1
+	timeout "$guard" bash "$t" >"$log" 2>&1
 	st=$?
 	dur=$((SECONDS - start))
 	case $st in
