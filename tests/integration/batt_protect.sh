@@ -14,8 +14,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-sim() { ctl "$T/$1/sim.sock" "$2"; }
-simv() { jget "$(sim "$1" status)" "$2"; }
 ev() { $B/bin/bmsctl events -d "$T/$1/state"; }
 closed() { [ "$(jpath "$J" relays.$(($1 - 1)).closed)" = true ]; }
 # until_has NAME PATH ITEM [TENTHS]: until the list at PATH holds ITEM

@@ -11,8 +11,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-sim() { ctl "$T/$1/sim.sock" "$2"; }
-simv() { jget "$(sim "$1" status)" "$2"; }
 # watch SECONDS: the OR of every relay mask that bms-sim drove meanwhile
 watch() {
 	local m=0
@@ -21,13 +19,6 @@ watch() {
 		sleep 0.025
 	done
 	echo $m
-}
-until_relays() {
-	for _ in $(seq "${2:-50}"); do
-		[ "$(simv a relays)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
 }
 
 bmsd_config a

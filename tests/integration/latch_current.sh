@@ -13,8 +13,6 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-sim() { ctl "$T/$1/sim.sock" "$2"; }
-simv() { jget "$(sim "$1" status)" "$2"; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 bmsd_config a

@@ -10,26 +10,7 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 
-sim() { ctl "$T/$1/sim.sock" "$2"; }
-simv() { jget "$(sim "$1" status)" "$2"; }
 reset() { $B/bin/bmsctl -s "$T/a/bmsd.sock" reset-faults >/dev/null || die "reset-faults refused"; }
-# until_relays MASK [TENTHS]: until bms-sim drives exactly MASK
-until_relays() {
-	for _ in $(seq "${2:-50}"); do
-		[ "$(simv a relays)" = "$1" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
-# never_relays_closed SECONDS: bms-sim drives no contactor (relays 1, 3) that long
-never_closed() {
-	for _ in $(seq $(($1 * 20))); do
-		r=$(simv a relays)
-		[ $((r & 5)) = 0 ] || return 1
-		sleep 0.05
-	done
-	return 0
-}
 
 bmsd_config a
 sed -i '/^soc:/,$d' "$T/a.yaml"

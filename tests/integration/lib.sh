@@ -145,6 +145,31 @@ bmsd_start() {
 	wait_log "$T/$n.notify.log" 'READY=1' || die "bmsd sent no READY=1: $(cat "$T/$n/bmsd.log")"
 }
 
+# sim NAME CMD: one command on the bms-sim of NAME; simv NAME KEY: one value
+# of its status truth
+sim() { ctl "$T/$1/sim.sock" "$2"; }
+simv() { jget "$(sim "$1" status)" "$2"; }
+
+# until_relays MASK [TENTHS]: until the bms-sim of "a" drives exactly MASK
+until_relays() {
+	for _ in $(seq "${2:-50}"); do
+		[ "$(simv a relays)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# never_closed SECONDS: the bms-sim of "a" drives no contactor (relays 1, 3)
+# for that long
+never_closed() {
+	for _ in $(seq $(($1 * 20))); do
+		r=$(simv a relays)
+		[ $((r & 5)) = 0 ] || return 1
+		sleep 0.05
+	done
+	return 0
+}
+
 # st NAME: bmsctl status --json of the bmsd of NAME
 st() {
 	$B/bin/bmsctl -s "$T/$1/bmsd.sock" --json status
