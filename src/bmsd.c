@@ -185,6 +185,8 @@ static void on_can(int fd, uint32_t events, void *arg)
 	uint64_t rx_us = loop_now_us(), now = rx_us / 1000u;
 	uint64_t gen = pmodel_gen(&b->pm);
 	uint32_t ncur = pmodel_meta(&b->pm, PM_CURRENT)->count;
+	int safety = link_mcu_safety(&b->link);
+	unsigned int faults = bmsd_faults(b);
 
 	for (int i = 0; i < RX_BURST; i++) {
 		struct canio_frame cf;
@@ -215,10 +217,12 @@ static void on_can(int fd, uint32_t events, void *arg)
 		memcpy(f.data, cf.data, sizeof(f.data));
 		link_rx(&b->link, &f, now);
 	}
-	/* new cells or a new current: the protections see them now, not at
-	 * the next tick */
+	/* new cells, a new current, or the MCU's floor or faults changed: the
+	 * protections see them now, before the next tick commands the relays
+	 * (after a stall of this process, on what the MCU said meanwhile) */
 	if (b->link_ready && (pmodel_gen(&b->pm) != gen ||
-			      pmodel_meta(&b->pm, PM_CURRENT)->count != ncur))
+			      pmodel_meta(&b->pm, PM_CURRENT)->count != ncur ||
+			      link_mcu_safety(&b->link) != safety || bmsd_faults(b) != faults))
 		batt_step(b, loop_now_us(), rx_us);
 }
 

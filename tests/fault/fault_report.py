@@ -1445,8 +1445,11 @@ def s_bmsd_down(run, name, hang):
             % P["alarm_do"], "dos 0x%x (alarm DO %s)" % (s["dos"], "on" if s["dos"] & alarm
                                                        else "OFF"),
             bool(s["dos"] & alarm), [ms(t0, do[0] if do else None)], "signal to IO frame")
-    # the interfaces while bmsd cannot speak: silence, never a stale figure
-    c1 = r.wire.first(t0 + 0.05, lambda f: True, side="c1")
+    # the interfaces while bmsd cannot speak: silence, never a stale figure.
+    # A frame that bmsd wrote just before the signal can reach the tap late:
+    # a pty's bytes cross a kernel worker thread, which a busy host delays
+    # by up to a few hundred milliseconds (bmsd itself is stopped by then).
+    c1 = r.wire.first(t0 + 0.5, lambda f: True, side="c1")
     mb = r.modbus()
     run.row(name, "CAN1", "silent while bmsd is %s (the inverter's own timeout stops it)" %
             ("hung" if hang else "dead"), "a frame at +%.0f ms" % ms(t0, c1[0]) if c1 else
