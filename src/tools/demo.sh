@@ -219,11 +219,14 @@ ptys() {
 # socket (slcan-listen), not a pty: a pty's bytes cross a kernel worker
 # thread that a busy host starves for hundreds of milliseconds, which no
 # wire does. Where real-time priority is not allowed, bms-sim runs as usual.
+# bmsd runs as bmsd.service runs it: SCHED_FIFO 10, below the MCU's.
 rt=()
+rt_bmsd=()
 if chrt -f 20 true 2>/dev/null; then
 	rt=(chrt -f 20)
+	rt_bmsd=(chrt -f 10)
 else
-	say "no real-time priority here (chrt -f 20 failed): bms-sim runs at normal priority, and may lag on a busy host"
+	say "no real-time priority here (chrt -f 20 failed): bms-sim and bmsd run at normal priority, and may lag on a busy host"
 fi
 
 # bmsd on NAME.bmsd, the integrator's tools on NAME
@@ -245,8 +248,8 @@ SIM_PID=$!
 wait_for "$DEMO_DIR/bms-sim.sock" $SIM_PID bms-sim "$DEMO_DIR/bms-sim.log"
 wait_for "$DEMO_DIR/bridge" $SIM_PID bms-sim "$DEMO_DIR/bms-sim.log"
 
-BMSD_CMD="$B/bin/bmsd -c $DEMO_DIR/bmsd.yaml" # as the user would type it
-"$B/bin/bmsd" -c "$DEMO_DIR/bmsd.yaml" 2>>"$DEMO_DIR/bmsd.log" &
+BMSD_CMD="${rt_bmsd[*]}${rt_bmsd:+ }$B/bin/bmsd -c $DEMO_DIR/bmsd.yaml" # as the user would type it
+"${rt_bmsd[@]}" "$B/bin/bmsd" -c "$DEMO_DIR/bmsd.yaml" 2>>"$DEMO_DIR/bmsd.log" &
 BMSD_PID=$!
 wait_for "$DEMO_DIR/bmsd.sock" $BMSD_PID bmsd "$DEMO_DIR/bmsd.log"
 

@@ -4,22 +4,22 @@ bms-sim, rebuilt for live use and for a wire that is cut and restored.
 
     fault_tap.py --daemon LINK --mcu LINK --log FILE [--listen NAME=LINK ...] [--ready FILE]
 
-The tap owns the pseudo-terminals: for each LINK it opens a pty and makes
-LINK a symbolic link to its slave end, which the program opens (bmsd the
---daemon one as its bridge link, bms-sim the --mcu one). Every byte is passed
-across unchanged, in both directions, as a wire does; a copy of each slcan
-line is parsed and logged. A pty pair with socat in the middle, as lib.sh
-wires bmsd to bms-sim, crosses the kernel's pty buffers twice; so does this
-tap, which is what lets it sit on the link without adding a hop. --listen
-ptys (CAN1, CAN2) are only read: the tap stands in for the inverter and the
-display, and keeps bmsd's transmit queues drained.
+The tap owns the wire: for each LINK it listens on a UNIX stream socket at
+LINK, which the program opens as its slcan link (bmsd's `slcan:LINK` and
+bms-sim's `--link slcan:LINK` connect when LINK is a socket). Every byte is
+passed across unchanged, in both directions, as a wire does; a copy of each
+slcan line is parsed and logged. A socket, not a pty: a pty's bytes cross a
+kernel worker thread at normal priority, which a busy host delays by up to a
+few hundred milliseconds, and no wire does that. --listen sockets (CAN1,
+CAN2) are only read: the tap stands in for the inverter and the display, and
+keeps bmsd's transmit queues drained.
 
-SIGUSR1 cuts the daemon's side: its pty is closed and LINK removed, so bmsd's
-tty hangs up, as when the socat of a pty pair is killed; SIGUSR2 makes a new
-pty at the same LINK (the wire restored; bmsd opens it again by name). While
-a side is cut, what the other side sends is lost, as on a cut wire. A program
-that closes its end (bms-sim killed) costs nothing: the tap keeps the slave
-open, and a new program opens the same LINK.
+SIGUSR1 cuts the daemon's side: its connection is closed and LINK removed, so
+bmsd's link hangs up as when a cable is pulled; SIGUSR2 listens at LINK again
+(the wire restored; bmsd connects again by name). While a side is cut, or
+has no program connected, what the other side sends is lost, as on a cut
+wire. A program that connects anew (bms-sim restarted) replaces the old
+connection, and nothing that waited for the old one reaches it.
 
 The log has one line per frame, written every 10 ms by a thread of its own (a
 disk that stalls never holds the wire up), in can_tap.py's fields:
@@ -34,11 +34,10 @@ import argparse
 import os
 import select
 import signal
+import socket
 import sys
-import termios
 import threading
 import time
-import tty
 
 ap = argparse.ArgumentParser()
 ap.add_argument("--daemon", required=True)
@@ -87,55 +86,64 @@ log = Log(args.log)
 
 
 class Side:
+    """one end of the wire: a listening socket at LINK and the program on it"""
+
     def __init__(self, name, link, peer=None):
         self.name, self.link, self.peer = name, link, peer
-        self.fd = self.slave = None
+        self.lsock = self.conn = None
         self.buf = b""
         self.out = b""
 
     def create(self):
-        m, s = os.openpty()
-        tty.setraw(s)
-        a = termios.tcgetattr(s)
-        a[3] &= ~termios.ECHO
-        termios.tcsetattr(s, termios.TCSANOW, a)
-        os.set_blocking(m, False)
-        tmp = self.link + ".new"
-        if os.path.lexists(tmp):
-            os.unlink(tmp)
-        os.symlink(os.ttyname(s), tmp)
-        os.replace(tmp, self.link)
-        self.fd, self.slave, self.buf, self.out = m, s, b"", b""
+        if os.path.lexists(self.link):
+            os.unlink(self.link)
+        ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        ls.bind(self.link)
+        ls.listen(4)
+        ls.setblocking(False)
+        self.lsock = ls
         log.write("%.6f %s OPEN\n" % (time.monotonic(), self.name))
 
+    def drop(self):
+        """the program hung up: wait for the next one"""
+        if self.conn is not None:
+            self.conn.close()
+        self.conn = None
+        self.buf = self.out = b""
+
+    def accept(self):
+        try:
+            c, _ = self.lsock.accept()
+        except (BlockingIOError, InterruptedError):
+            return
+        self.drop()  # a new program on the wire replaces the old one
+        c.setblocking(False)
+        self.conn = c
+
     def destroy(self):
-        if self.fd is None:
+        if self.lsock is None:
             return
         if os.path.lexists(self.link):
             os.unlink(self.link)
-        for fd in (self.fd, self.slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self.fd = self.slave = None
-        self.buf = self.out = b""
+        self.drop()
+        self.lsock.close()
+        self.lsock = None
         log.write("%.6f %s HUP\n" % (time.monotonic(), self.name))
 
     def write(self, data):
-        if self.fd is None:
-            return  # the wire is cut: lost
+        if self.conn is None:
+            return  # the wire is cut, or nobody is on it: lost
         self.out = (self.out + data)[-16384:]  # a wire holds no backlog
         self.flush()
 
     def flush(self):
-        while self.out and self.fd is not None:
+        while self.out and self.conn is not None:
             try:
-                n = os.write(self.fd, self.out)
+                n = self.conn.send(self.out)
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:
-                self.out = b""  # nobody at the other end: lost
+                self.drop()  # nobody at the other end: lost
                 return
             self.out = self.out[n:]
 
@@ -199,11 +207,12 @@ while not stop:
     if want_cut is not None:
         if want_cut:
             d.destroy()
-        elif d.fd is None:
+        elif d.lsock is None:
             d.create()
         want_cut = None
-    rl = [s.fd for s in sides if s.fd is not None]
-    wl = [s.fd for s in sides if s.fd is not None and s.out]
+    rl = [s.lsock for s in sides if s.lsock is not None]
+    rl += [s.conn for s in sides if s.conn is not None]
+    wl = [s.conn for s in sides if s.conn is not None and s.out]
     t_sel = time.monotonic()
     try:
         r, w, _ = select.select(rl, wl, [], 0.02)
@@ -214,18 +223,22 @@ while not stop:
         sys.stderr.write("fault_tap: select returned %.0f ms late\n" %
                          ((now - t_sel - 0.02) * 1000))
     for s in sides:
-        if s.fd is not None and s.fd in w:
+        if s.conn is not None and s.conn in w:
             s.flush()
     for s in sides:
-        if s.fd is None or s.fd not in r:
+        if s.lsock is not None and s.lsock in r:
+            s.accept()
+        if s.conn is None or s.conn not in r:
             continue
         try:
-            data = os.read(s.fd, 65536)
+            data = s.conn.recv(65536)
         except (BlockingIOError, InterruptedError):
             continue
         except OSError:
-            continue  # EIO: no program has the slave open (we hold one: transient)
+            s.drop()
+            continue
         if not data:
+            s.drop()  # the program closed its end (bms-sim killed)
             continue
         if s.peer is not None:
             s.peer.write(data)

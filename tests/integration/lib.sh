@@ -9,10 +9,13 @@ PIDS=()
 # and socat's pty pair the wire to it; in the field neither is ever starved
 # (the MCU has its own core, the bus is hardware), so on a busy test host they
 # run with real-time priority, as they would. A miss is then bmsd's own.
-# bmsd runs at normal priority, as it does without the unit's scheduling.
+# RT_BMSD: bmsd itself, with the scheduling that bmsd.service gives it
+# (CPUSchedulingPolicy=fifo, priority 10, below the MCU's stand-in).
 RT=()
+RT_BMSD=()
 if chrt -f 20 true 2>/dev/null; then
 	RT=(chrt -f 20)
+	RT_BMSD=(chrt -f 10)
 fi
 
 cleanup() {
@@ -139,7 +142,7 @@ bmsd_start() {
 	local n=$1
 	shift
 	notify_start "$n"
-	$B/bin/bmsd -c "$T/$n.yaml" "$@" 2>>"$T/$n/bmsd.log" &
+	"${RT_BMSD[@]}" $B/bin/bmsd -c "$T/$n.yaml" "$@" 2>>"$T/$n/bmsd.log" &
 	BMSD=$!
 	PIDS+=($BMSD)
 	wait_log "$T/$n.notify.log" 'READY=1' || die "bmsd sent no READY=1: $(cat "$T/$n/bmsd.log")"

@@ -20,7 +20,8 @@ key() { sed -n "s/^$1=//p" "$unit"; }
 # --- the required settings
 for kv in Type=notify Restart=on-failure User=bmsd Group=bmsd ProtectSystem=strict \
 	StateDirectory=bmsd RuntimeDirectory=bmsd NoNewPrivileges=yes ProtectHome=yes \
-	PrivateTmp=yes DevicePolicy=closed 'ExecReload=/bin/kill -HUP $MAINPID'; do
+	PrivateTmp=yes DevicePolicy=closed 'ExecReload=/bin/kill -HUP $MAINPID' \
+	CPUSchedulingPolicy=fifo CPUSchedulingResetOnFork=yes; do
 	grep -qxF "$kv" "$unit" || die "$unit: no line $kv"
 done
 wd=$(key WatchdogSec)
@@ -169,4 +170,4 @@ if [ -x "$nd" ]; then
 fi
 
 echo "systemd_unit: $ran"
-echo "systemd_unit: verify clean; exposure $fig (at most $MAX_EXPOSURE); capabilities: $amb; WatchdogSec=$wd"
+echo "systemd_unit: verify clean; exposure $fig (at most $MAX_EXPOSURE); capabilities: $amb; WatchdogSec=$wd; SCHED_FIFO $(key CPUSchedulingPriority)"
