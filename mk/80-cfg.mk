@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # cfg: bmsd.yaml (libyaml), its schema, the board profiles, cfgdoc and the
 # generated key reference in bmsd.yaml(5).
-CFG_SRCS := src/cfg.c src/cfg_schema.c src/profile.c src/curve.c src/prot_schema.c \
+CFG_SRCS := src/cfg.c src/cfg_schema.c src/profile.c src/lib/curve.c src/prot_schema.c \
 	src/cc_schema.c src/soc_schema.c src/limits_schema.c src/modbus_schema.c \
 	src/extcan_schema.c
 LIBS_YAML = $(eval LIBS_YAML := $(shell $(PKG_CONFIG) --libs yaml-0.1))$(LIBS_YAML)

@@ -5,7 +5,7 @@
 CTL_SRCS := src/ctl.c
 
 UNIT_TESTS += test_ctl
-test_ctl_SRCS := tests/unit/test_ctl.c src/ctl.c src/loop.c
+test_ctl_SRCS := tests/unit/test_ctl.c src/ctl.c src/lib/loop.c
 
 PROGRAMS += bmsctl
 bmsctl_SRCS = $(sort src/bmsctl.c $(EVLOG_SRCS) $(CFG_SRCS) $(PROTO_SRCS))

@@ -1,15 +1,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bmsd: the daemon. Modules: loop (epoll), gpio (libgpiod 1.6), the glue.
-LOOP_SRCS := src/loop.c
+LOOP_SRCS := src/lib/loop.c
 
 UNIT_TESTS += test_loop
-test_loop_SRCS := tests/unit/test_loop.c src/loop.c
+test_loop_SRCS := tests/unit/test_loop.c src/lib/loop.c
 
 LIBS_BMSD = $(eval LIBS_BMSD := $(shell $(PKG_CONFIG) --libs libgpiod libsystemd))$(LIBS_BMSD)
 PROGRAMS += bmsd
 # LOGIC_SRCS: the battery logic (mk/86-89); MODBUS_SRCS, EXTCAN_SRCS: the
 # external interfaces (mk/90, mk/91), each with its bmsd_*.c hooks.
-bmsd_SRCS = src/bmsd.c src/batt.c src/status.c src/publish.c src/log.c src/gpio.c $(LOOP_SRCS) \
+bmsd_SRCS = src/bmsd.c src/batt.c src/status.c src/publish.c src/lib/log.c src/lib/gpio.c $(LOOP_SRCS) \
 	$(CTL_SRCS) $(LINK_SRCS) $(sort $(CFG_SRCS) $(EVLOG_SRCS) $(PROTO_SRCS) $(CANIO_SRCS) \
 	$(LOGIC_SRCS) $(MODBUS_SRCS) $(EXTCAN_SRCS))
 bmsd_LIBS = $(LIBS_BMSD) $(LIBS_YAML) $(LIBS_SOCKETCAN) $(LIBS_MODBUS) $(LIBS_STATE)
@@ -24,7 +24,7 @@ INTEGRATION += tests/integration/latch_current.sh tests/integration/latch_reset.
 	tests/integration/latch_restart.sh tests/integration/latch_closing.sh
 
 UNIT_TESTS += test_gpio
-test_gpio_SRCS := tests/unit/test_gpio.c src/gpio.c
+test_gpio_SRCS := tests/unit/test_gpio.c src/lib/gpio.c
 test_gpio_LIBS = $(LIBS_BMSD)
 
 # slowsync.so: fsync/fdatasync that stall, for the slow-disk scenario

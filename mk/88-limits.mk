@@ -7,7 +7,7 @@ LIMITS_CFG_TEST_SRCS := $(CFG_SRCS) mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c
 	mcu-bridge/port/host/simcfg.c
 
 UNIT_TESTS += test_curve test_limits test_balance test_heater
-test_curve_SRCS := tests/unit/test_curve.c src/curve.c
+test_curve_SRCS := tests/unit/test_curve.c src/lib/curve.c
 test_limits_SRCS := tests/unit/test_limits.c src/limit.c $(LIMITS_CFG_TEST_SRCS)
 test_limits_LIBS = $(LIBS_YAML)
 test_balance_SRCS := tests/unit/test_balance.c src/balance.c $(LIMITS_CFG_TEST_SRCS)

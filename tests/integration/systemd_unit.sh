@@ -54,7 +54,7 @@ awk -v f="$fig" -v m="$MAX_EXPOSURE" 'BEGIN { exit !(f <= m) }' ||
 amb=$(key AmbientCapabilities | tr ' ' '\n' | sort | xargs)
 bnd=$(key CapabilityBoundingSet | tr ' ' '\n' | sort | xargs)
 [ "$amb" = "$bnd" ] || die "AmbientCapabilities ($amb) and CapabilityBoundingSet ($bnd) differ"
-if grep -qE 'can_(do_start|set_bitrate|do_restart)' src/canio_socketcan.c; then
+if grep -qE 'can_(do_start|set_bitrate|do_restart)' src/lib/canio_socketcan.c; then
 	[[ " $amb " == *" CAP_NET_ADMIN "* ]] || die "canio_socketcan.c sets links up: CAP_NET_ADMIN is needed"
 else
 	[[ " $amb " != *" CAP_NET_ADMIN "* ]] || die "nothing sets CAN links up: drop CAP_NET_ADMIN"
