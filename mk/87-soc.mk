@@ -1,11 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # soc: SOC, SOH and the lifetime counters (pure), and the persisted state
 # file with its saver thread. bmsd links $(LIBS_STATE) for the saver.
-LOGIC_SRCS += src/soc.c src/state.c
+LOGIC_SRCS += src/logic/soc.c src/state.c
 LIBS_STATE := -lpthread
 
 UNIT_TESTS += test_soc
-test_soc_SRCS := tests/unit/test_soc.c src/soc.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+test_soc_SRCS := tests/unit/test_soc.c src/logic/soc.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
 test_soc_LIBS = $(LIBS_YAML)
 

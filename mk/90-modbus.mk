@@ -36,7 +36,7 @@ FUZZ_MODBUS_FLAGS := -std=c11 -g -O1 $(WARN) $(WERROR) \
 FUZZ_TARGETS += fuzz-modbus
 .PHONY: fuzz-modbus
 
-$(B)/fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c src/mbmap.c src/mbmap.h src/view.h
+$(B)/fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c src/mbmap.c src/mbmap.h src/logic/view.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_MODBUS_FLAGS) -o $@ $(filter %.c,$^)
 
