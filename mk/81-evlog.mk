@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # evlog: bmsd's persistent event log, its unit suite and its kill test.
-EVLOG_SRCS := src/evlog.c mcu-bridge/proto/crc.c
+EVLOG_SRCS := src/store/evlog.c mcu-bridge/proto/crc.c
 
 UNIT_TESTS += test_evlog
 test_evlog_SRCS := tests/unit/test_evlog.c $(EVLOG_SRCS)

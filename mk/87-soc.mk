@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # soc: SOC, SOH and the lifetime counters (pure), and the persisted state
 # file with its saver thread. bmsd links $(LIBS_STATE) for the saver.
-LOGIC_SRCS += src/logic/soc.c src/state.c
+LOGIC_SRCS += src/logic/soc.c src/store/state.c
 LIBS_STATE := -lpthread
 
 UNIT_TESTS += test_soc
@@ -10,5 +10,5 @@ test_soc_SRCS := tests/unit/test_soc.c src/logic/soc.c $(CFG_SRCS) mcu-bridge/pr
 test_soc_LIBS = $(LIBS_YAML)
 
 UNIT_TESTS += test_state
-test_state_SRCS := tests/unit/test_state.c src/state.c mcu-bridge/proto/crc.c
+test_state_SRCS := tests/unit/test_state.c src/store/state.c mcu-bridge/proto/crc.c
 test_state_LIBS := $(LIBS_STATE)

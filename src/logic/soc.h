@@ -90,7 +90,7 @@ struct soc_out {
 	unsigned int baseline_mask;   /* BASELINE: 1 = CHARGE_IN, 2 = CHARGE_OUT */
 };
 
-/* What survives a restart (src/state.c writes it). */
+/* What survives a restart (src/store/state.c writes it). */
 struct soc_persist {
 	bool soc_valid;
 	uint32_t soc_ppm;             /* 0..SOC_PPM */
