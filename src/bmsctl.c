@@ -23,13 +23,10 @@
 
 #include "cfg.h"
 #include "evlog.h"
+#include "version.h"
 
-#ifndef BMSD_VERSION
-#define BMSD_VERSION "0.1.0"
-#endif
-
-#define DEFAULT_SOCKET "/run/bmsd/bmsd.sock"
-#define DEFAULT_EVDIR "/var/lib/bmsd"
+#define DEFAULT_SOCKET BMSD_DEFAULT_SOCKET
+#define DEFAULT_EVDIR BMSD_DEFAULT_EVDIR
 #define REPLY_TIMEOUT_S 10
 #define STR_(x) #x
 #define STR(x) STR_(x)

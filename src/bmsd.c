@@ -22,9 +22,10 @@
 #include "bmsd.h"
 #include "events.h"
 #include "log.h"
+#include "version.h"
 
-#define DEFAULT_CONFIG "/etc/bmsd/bmsd.yaml"
-#define DEFAULT_SOCKET "/run/bmsd/bmsd.sock"
+#define DEFAULT_CONFIG BMSD_DEFAULT_CONFIG
+#define DEFAULT_SOCKET BMSD_DEFAULT_SOCKET
 #define TICK_MS 10u
 #define SLOW_MS 1000u
 #define RX_BURST 256 /* frames handled per wake-up before others get a turn */

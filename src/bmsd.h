@@ -18,11 +18,8 @@
 #include "link.h"
 #include "loop.h"
 #include "pmodel.h"
+#include "version.h"
 #include "view.h"
-
-#ifndef BMSD_VERSION
-#define BMSD_VERSION "0.1.0"
-#endif
 
 enum bmsd_gpio {
 	BMSD_GPIO_RUN_LED = 0,
@@ -33,21 +30,6 @@ enum bmsd_gpio {
 	BMSD_GPIO_COUNT
 };
 
-/* Faults that bmsd itself reports, as bits of bmsd_faults(). */
-enum bmsd_fault {
-	BMSD_F_UNCONFIGURED = 1u << 0, /* no valid configuration */
-	BMSD_F_COMM = 1u << 1,         /* MCU link lost */
-	BMSD_F_LINK_DOWN = 1u << 2,    /* MCU never heard, or link closed */
-	BMSD_F_MCU_CFG = 1u << 3,      /* the MCU rejected our configuration */
-	BMSD_F_MCU_TRIP = 1u << 4,     /* the safety floor tripped */
-	BMSD_F_MCU_PROTO = 1u << 5,    /* the MCU speaks another protocol version */
-	BMSD_F_LOGIC_OFFLINE = 1u << 6,
-	BMSD_F_CURRENT_SENSOR = 1u << 7,
-	BMSD_F_NTC = 1u << 8,
-	BMSD_F_HUMIDITY = 1u << 9,
-	BMSD_F_SUPPLY = 1u << 10,
-	BMSD_F_COUNT = 11
-};
 
 struct bmsd_modbus;
 struct bmsd_can;

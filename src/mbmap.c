@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "bmsd.h"
+#include "version.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
