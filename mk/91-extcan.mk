@@ -1,13 +1,13 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # CAN1 (inverter profiles) and CAN2 (the display feed): the pure encoders
 # extcan and can2, the daemon's glue bmsd_can, their tests and the DBC files.
-EXTCAN_SRCS := src/bmsd_can.c src/extcan.c src/can2.c
+EXTCAN_SRCS := src/bmsd_can.c src/iface/extcan.c src/iface/can2.c
 
 UNIT_TESTS += test_extcan test_can2
-test_extcan_SRCS := tests/unit/test_extcan.c src/extcan.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+test_extcan_SRCS := tests/unit/test_extcan.c src/iface/extcan.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
 test_extcan_LIBS = $(LIBS_YAML)
-test_can2_SRCS := tests/unit/test_can2.c src/can2.c src/extcan.c
+test_can2_SRCS := tests/unit/test_can2.c src/iface/can2.c src/iface/extcan.c
 
 INTEGRATION += tests/integration/can_dbc.sh tests/integration/can_profiles.sh \
 	tests/integration/can_keepalive.sh tests/integration/can_offline.sh tests/integration/can_feed.sh

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bmsctl: the command-line client of bmsd. status, watch and reset-faults
- * talk to the daemon over its control socket (protocol in src/ctl.h);
+ * talk to the daemon over its control socket (protocol in src/iface/ctl.h);
  * events reads the event log from its files and check-config parses a
  * configuration file, so both work while bmsd is down.
  */

@@ -123,8 +123,8 @@ else
 	ran="strace run skipped (strace, socat, bms-sim or bmsctl missing)"
 fi
 # chown() of the control socket must stay allowed
-if grep -q 'chown(' src/ctl.c; then
-	grep -qx chown <<<"$allowed" || die "src/ctl.c calls chown(), which SystemCallFilter= refuses"
+if grep -q 'chown(' src/iface/ctl.c; then
+	grep -qx chown <<<"$allowed" || die "src/iface/ctl.c calls chown(), which SystemCallFilter= refuses"
 fi
 
 # --- groups: each supplementary group is Debian's (base-passwd) or made by
