@@ -3,7 +3,7 @@
 #   mbmap: the register map and the protocol rules (pure)
 #   mbsrv: the RTU and TCP servers on the event loop
 #   bmsd_modbus.c: the hooks that tie them to bmsd
-MODBUS_SRCS := src/iface/mbmap.c src/iface/mbsrv.c src/bmsd_modbus.c
+MODBUS_SRCS := src/iface/mbmap.c src/iface/mbsrv.c src/daemon/bmsd_modbus.c
 LIBS_MODBUS = $(eval LIBS_MODBUS := $(shell $(PKG_CONFIG) --libs libmodbus))$(LIBS_MODBUS)
 MODBUS_CFLAGS = $(eval MODBUS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmodbus))$(MODBUS_CFLAGS)
 CPPFLAGS += $(MODBUS_CFLAGS)

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # CAN1 (inverter profiles) and CAN2 (the display feed): the pure encoders
 # extcan and can2, the daemon's glue bmsd_can, their tests and the DBC files.
-EXTCAN_SRCS := src/bmsd_can.c src/iface/extcan.c src/iface/can2.c
+EXTCAN_SRCS := src/daemon/bmsd_can.c src/iface/extcan.c src/iface/can2.c
 
 UNIT_TESTS += test_extcan test_can2
 test_extcan_SRCS := tests/unit/test_extcan.c src/iface/extcan.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
