@@ -26,7 +26,7 @@ OPT ?= -O2 -g
 WERROR ?= -Werror
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wvla -Wpointer-arith -Wcast-qual -Wundef -Wno-unused-parameter
-CPPFLAGS += -D_GNU_SOURCE -Imcu-bridge -Isrc -Isrc/daemon -Isrc/iface -Isrc/store -Isrc/logic -Isrc/config -Isrc/lib
+CPPFLAGS += -D_GNU_SOURCE -Imcu-bridge -Isrc -Isrc/cli -Isrc/daemon -Isrc/iface -Isrc/store -Isrc/logic -Isrc/config -Isrc/lib
 CFLAGS ?=
 CFLAGS += -std=c11 $(OPT) $(WARN) $(WERROR) -MMD -MP
 LDFLAGS ?=
