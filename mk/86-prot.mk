@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # prot: the protection engine (pure logic) and its section of bmsd.yaml.
-LOGIC_SRCS += src/logic/prot.c
+LOGIC_SRCS += src/logic/prot.c src/logic/view.c
 
 UNIT_TESTS += test_prot
 test_prot_SRCS := tests/unit/test_prot.c src/logic/prot.c $(CFG_SRCS) mcu-bridge/proto/bp.c \

@@ -2,7 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
-#include "cfg.h"
+#include "roles.h"
 #include "profile.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))

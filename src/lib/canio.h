@@ -17,15 +17,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "canframe.h"
+
 struct canio;
 
-struct canio_frame {
-	uint32_t id;    /* 11- or 29-bit */
-	bool ext;       /* 29-bit identifier */
-	bool rtr;
-	uint8_t len;    /* 0..8 */
-	uint8_t data[8];
-};
 
 struct canio_filter {
 	uint32_t id, mask; /* standard identifiers only */

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "canio.h"
+#include "canframe.h"
 
 #define SLCAN_LINE_MAX 32 /* longest valid line: T + 8 + 1 + 16 + ts(4) + CR */
 

@@ -146,7 +146,7 @@ check(t.get("State") == "fault" and t.get("SOC") == "not available", "CAN2 state
 v = db["can2"].decode(0x400, bytes([6, 0x03, 0xFF, 0xFF, 0xFF, 0xFF, 0x02, 0x00]))
 check(v["FaultComm"] == 1 and v["FaultUnconfigured"] == 0 and v["LinkUp"] == 1, "CAN2 faults: %s" % v)
 prot = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "src",
-                         "logic", "prot_ids.h")).read()
+                         "config", "prot_ids.h")).read()
 check("X(CELL_OV, cell_over_voltage" in prot and "X(MCU_TRIP, safety_floor_trip" in prot,
       "prot_ids.h as the test expects")
 v = db["can2"].decode(0x404, (1 << 0 | 1 << 5).to_bytes(4, "little") + (1 << 23).to_bytes(4, "little"))

@@ -223,7 +223,7 @@ BMSD_FAULTS = ["Unconfigured", "Comm", "LinkDown", "McuConfig", "McuTrip", "McuP
 
 
 def prot_keys():
-    text = open(os.path.join(TOP, "src", "logic", "prot_ids.h")).read()
+    text = open(os.path.join(TOP, "src", "config", "prot_ids.h")).read()
     keys = re.findall(r"X\((\w+), (\w+), \"", text)
     return ["".join(w.capitalize() for w in k.split("_")) for _, k in keys]
 
