@@ -181,3 +181,13 @@ clean:
 	rm -rf $(B)
 
 -include $(shell find $(B)/obj $(SAN)/obj -name '*.d' 2>/dev/null)
+
+# Line coverage of src/ by the unit suites alone, per file and per layer
+# (gcov; build/cov is a separate -O0 --coverage build)
+.PHONY: coverage
+coverage:
+	@rm -rf $(B)/cov/obj
+	$(MAKE) --no-print-directory -j2 B=$(B)/cov OPT="-O0 -g" WERROR= CFLAGS=--coverage LDFLAGS=--coverage \
+		$(foreach t,$(UNIT_TESTS),$(B)/cov/tests/$(t))
+	@for t in $(UNIT_TESTS); do $(B)/cov/tests/$$t >/dev/null 2>&1 || echo "coverage: $$t failed"; done
+	@tests/coverage.sh $(B)/cov
