@@ -19,7 +19,7 @@ MAN8 += man/bmsd.8
 INTEGRATION += tests/integration/bmsd_startup.sh tests/integration/bmsd_faults.sh \
 	tests/integration/bmsd_reload.sh tests/integration/man_lint.sh \
 	tests/integration/batt_protect.sh tests/integration/batt_cycle.sh tests/integration/bmsd_stall.sh \
-	tests/integration/layers.sh
+	tests/integration/layers.sh tests/integration/sizes.sh
 # latches, resets, restarts and closing onto a fault (docs/protections.md)
 INTEGRATION += tests/integration/latch_current.sh tests/integration/latch_reset.sh \
 	tests/integration/latch_restart.sh tests/integration/latch_closing.sh
