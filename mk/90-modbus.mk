@@ -2,8 +2,8 @@
 # Modbus-RTU and Modbus-TCP servers (libmodbus) with the SunSpec map.
 #   mbmap: the register map and the protocol rules (pure)
 #   mbsrv: the RTU and TCP servers on the event loop
-#   bmsd_modbus.c: the hooks that tie them to bmsd
-MODBUS_SRCS := src/iface/mbmap.c src/iface/mbsrv.c src/daemon/bmsd_modbus.c
+#   modbus_if: the servers and the map fed by the view, acting through the host
+MODBUS_SRCS := src/iface/mbmap.c src/iface/mbsrv.c src/iface/modbus_if.c src/iface/host.c
 LIBS_MODBUS = $(eval LIBS_MODBUS := $(shell $(PKG_CONFIG) --libs libmodbus))$(LIBS_MODBUS)
 MODBUS_CFLAGS = $(eval MODBUS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmodbus))$(MODBUS_CFLAGS)
 CPPFLAGS += $(MODBUS_CFLAGS)
@@ -12,6 +12,12 @@ UNIT_TESTS += test_mbmap
 test_mbmap_SRCS := tests/unit/test_mbmap.c src/iface/mbmap.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
 test_mbmap_LIBS = $(LIBS_YAML)
+
+# the Modbus interface against a fake host, over a real Modbus-TCP socket
+UNIT_TESTS += test_modbus_if
+test_modbus_if_SRCS := tests/unit/test_modbus_if.c $(MODBUS_SRCS) src/lib/loop.c src/lib/log.c \
+	$(CFG_SRCS) mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c
+test_modbus_if_LIBS = $(LIBS_MODBUS) $(LIBS_YAML) -lsystemd -lpthread
 
 # mbmapdoc: docs/modbus-map.md from the point tables
 PROGRAMS += mbmapdoc

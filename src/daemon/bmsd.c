@@ -22,6 +22,7 @@
 #include "bmsd.h"
 #include "events.h"
 #include "log.h"
+#include "modbus_if.h"
 #include "version.h"
 
 #define DEFAULT_CONFIG BMSD_DEFAULT_CONFIG
@@ -446,6 +447,35 @@ int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char *why, s
 	return 0;
 }
 
+/* ---- the host of the interfaces (iface/host.h) ------------------------ */
+
+static void host_ev(void *arg, unsigned int code, int prio, const char *text)
+{
+	bmsd_event(arg, code, prio, "%s", text);
+}
+
+static void host_output(void *arg, enum host_output which, bool on)
+{
+	if (which == HOST_OUT_RS485_DE)
+		bmsd_gpio_set(arg, BMSD_GPIO_RS485_DE, on);
+}
+
+static int host_reset(void *arg, const char *who, char *why, size_t n)
+{
+	return bmsd_reset_faults(arg, who, why, n);
+}
+
+static int host_connect(void *arg, bool connect, const char *who, char *why, size_t n)
+{
+	return bmsd_set_connect(arg, connect, who, why, n);
+}
+
+static void host_init(struct bmsd *b)
+{
+	b->host = (struct host){ .arg = b, .event = host_ev, .set_output = host_output,
+				 .reset = host_reset, .connect = host_connect };
+}
+
 static int cmd_reset_faults(struct ctl_reply *r, int argc, char **argv, void *arg)
 {
 	struct bmsd *b = arg;
@@ -634,7 +664,7 @@ static void config_apply(struct bmsd *b, struct cfg *n)
 		link_apply(b, n);
 	free(old);
 	batt_apply(b);
-	bmsd_modbus_apply(b);
+	modbus_if_reconfigure(&b->mb, &b->host, b->loop, b->cfg, &b->view);
 	bmsd_can_apply(b);
 }
 
@@ -723,7 +753,7 @@ static void on_tick(void *arg, uint64_t n)
 	}
 	if (now - b->view_ms >= 100u) {
 		bmsd_publish(b, now);
-		bmsd_modbus_publish(b);
+		modbus_if_publish(b->mb, &b->view);
 		bmsd_can_publish(b);
 	}
 	bmsd_can_tick(b, now);
@@ -892,6 +922,7 @@ int main(int argc, char **argv)
 	b.started_ms = loop_now_ms();
 	b.last_tick_ms = b.started_ms;
 	bmsd_identity(&b);
+	host_init(&b);
 
 	if (config_load(&b, false) < 0) {
 		/* Unconfigured: no link, no heartbeat, so the MCU keeps every
@@ -927,7 +958,7 @@ int main(int argc, char **argv)
 	bmsd_event(&b, EV_STOP, LOG_NOTICE, "bmsd stopping: outputs commanded open, heartbeat ends");
 	batt_stop(&b);
 	bmsd_ctl_close(&b);
-	bmsd_modbus_close(&b);
+	modbus_if_fini(&b.mb);
 	bmsd_can_close(&b);
 	can_close(&b);
 	gpio_close_all(&b);

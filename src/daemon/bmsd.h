@@ -15,6 +15,7 @@
 #include "ctl.h"
 #include "evlog.h"
 #include "gpio.h"
+#include "host.h"
 #include "link.h"
 #include "loop.h"
 #include "pmodel.h"
@@ -31,7 +32,7 @@ enum bmsd_gpio {
 };
 
 
-struct bmsd_modbus;
+struct modbus_if;
 struct bmsd_can;
 
 struct bmsd {
@@ -65,7 +66,8 @@ struct bmsd {
 	struct view view;          /* published state: what the interfaces read */
 	uint64_t view_ms;          /* last publication */
 	bool disconnect_req;       /* SetOp / bmsctl: keep the contactors open */
-	struct bmsd_modbus *mb;    /* bmsd_modbus.c */
+	struct host host;          /* what the interfaces may ask of bmsd */
+	struct modbus_if *mb;      /* iface/modbus_if.c */
 	struct bmsd_can *xc;       /* bmsd_can.c: CAN1 and CAN2 */
 };
 
@@ -100,9 +102,6 @@ void bmsd_identity(struct bmsd *b);
  * _apply after every config (re)load, to open, reopen when its section
  * changed, or close; _publish after every bmsd_publish(); _tick every
  * 10 ms; _close at exit. */
-void bmsd_modbus_apply(struct bmsd *b);
-void bmsd_modbus_publish(struct bmsd *b);
-void bmsd_modbus_close(struct bmsd *b);
 void bmsd_can_apply(struct bmsd *b);
 void bmsd_can_publish(struct bmsd *b);
 void bmsd_can_tick(struct bmsd *b, uint64_t now_ms);

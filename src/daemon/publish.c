@@ -168,6 +168,7 @@ void bmsd_publish(struct bmsd *b, uint64_t now_ms)
 	snprintf(v->version, sizeof(v->version), "%s", BMSD_VERSION);
 	v->configured = c != NULL;
 	v->faults = bmsd_faults(b);
+	v->disconnect_requested = b->disconnect_req;
 	v->link_up = b->link_ready && link_verified(&b->link) &&
 		     link_mcu_safety(&b->link) == BP_SAFETY_ARMED;
 	if (c) {

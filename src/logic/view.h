@@ -111,6 +111,7 @@ struct view {
 	bool charge_allowed, discharge_allowed;
 	bool soft_stop;             /* limits forced to 0 before opening */
 	bool full;                  /* end of charge reached */
+	bool disconnect_requested;  /* the operator's disconnect (SetOp, bmsctl) holds */
 	bool heater_on;
 	bool balancing;             /* any cell bleeding */
 

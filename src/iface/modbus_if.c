@@ -1,23 +1,25 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * bmsd_modbus: the Modbus servers in bmsd. The map (mbmap) is rebuilt from
+ * modbus_if: the Modbus interface of bmsd. The map (mbmap) is rebuilt from
  * the view at every publication and every request is answered from it;
- * the servers (mbsrv) run on the loop; accepted control writes become
- * bmsd_reset_faults() and bmsd_set_connect() calls and event records.
+ * the servers (mbsrv) run on the loop; accepted control writes become the
+ * host's reset and connect calls, and event records.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "bmsd.h"
 #include "events.h"
 #include "log.h"
+#include "loop.h"
 #include "mbmap.h"
 #include "mbsrv.h"
+#include "modbus_if.h"
 
-struct bmsd_modbus {
-	struct bmsd *b;
+struct modbus_if {
+	const struct host *h;
+	struct loop *loop;
 	struct cfg_modbus cfg; /* as the servers were opened */
 	bool de;               /* gpio.rs485_de configured */
 	struct mbsrv *srv;
@@ -33,29 +35,29 @@ static const char *const cmd_text[MBMAP_CMD_COUNT] = {
 
 static int on_control(void *arg, enum mbmap_cmd cmd, const char *name, unsigned int addr)
 {
-	struct bmsd_modbus *mb = arg;
-	struct bmsd *b = mb->b;
+	struct modbus_if *mb = arg;
+	const struct host *h = mb->h;
 	char why[600];
 	int rc;
 
 	why[0] = 0;
 	if (cmd == MBMAP_CMD_RESET_FAULTS)
-		rc = bmsd_reset_faults(b, mb->who, why, sizeof(why));
+		rc = h->reset(h->arg, mb->who, why, sizeof(why));
 	else
-		rc = bmsd_set_connect(b, cmd == MBMAP_CMD_CONNECT, mb->who, why, sizeof(why));
+		rc = h->connect(h->arg, cmd == MBMAP_CMD_CONNECT, mb->who, why, sizeof(why));
 	if (rc < 0)
-		bmsd_event(b, EV_MODBUS_WRITE, LOG_WARNING,
+		host_event(h, EV_MODBUS_WRITE, LOG_WARNING,
 			   "%s wrote %s (register %u): %s refused: %s", mb->who, name, addr,
 			   cmd_text[cmd], why[0] ? why : strerror(-rc));
 	else
-		bmsd_event(b, EV_MODBUS_WRITE, LOG_NOTICE, "%s wrote %s (register %u): %s",
+		host_event(h, EV_MODBUS_WRITE, LOG_NOTICE, "%s wrote %s (register %u): %s",
 			   mb->who, name, addr, cmd_text[cmd]);
 	return rc;
 }
 
 static size_t on_request(void *arg, const uint8_t *pdu, size_t n, uint8_t *rsp, const char *who)
 {
-	struct bmsd_modbus *mb = arg;
+	struct modbus_if *mb = arg;
 	struct mbmap_ctl ctl = { .run = on_control, .arg = mb };
 
 	mb->who = who;
@@ -64,17 +66,17 @@ static size_t on_request(void *arg, const uint8_t *pdu, size_t n, uint8_t *rsp, 
 
 static void on_driver_enable(void *arg, bool on)
 {
-	struct bmsd_modbus *mb = arg;
+	struct modbus_if *mb = arg;
 
-	bmsd_gpio_set(mb->b, BMSD_GPIO_RS485_DE, on);
+	mb->h->set_output(mb->h->arg, HOST_OUT_RS485_DE, on);
 }
 
 static void on_report(void *arg, int prio, bool event, const char *msg)
 {
-	struct bmsd_modbus *mb = arg;
+	struct modbus_if *mb = arg;
 
 	if (event)
-		bmsd_event(mb->b, EV_MODBUS_ERROR, prio, "%s", msg);
+		host_event(mb->h, EV_MODBUS_ERROR, prio, "%s", msg);
 	else
 		log_msg(prio, "%s", msg);
 }
@@ -90,7 +92,7 @@ static void setup_of(const struct cfg *c, struct mbmap_setup *s)
 	s->write_enable = mc->write_enable;
 	s->address = (uint8_t)mc->rtu.address;
 	snprintf(s->manufacturer, sizeof(s->manufacturer), "%s", mc->manufacturer);
-	snprintf(s->model, sizeof(s->model), "%s", bmsd_board_name(c));
+	snprintf(s->model, sizeof(s->model), "%s", cfg_profile(c) ? cfg_profile(c)->name : "none");
 	for (unsigned int i = 0; i < CFG_CURRENT_SENSORS; i++)
 		if (c->current_sensors.cs[i].enabled && c->current_sensors.cs[i].range_mA > cur_mA)
 			cur_mA = c->current_sensors.cs[i].range_mA;
@@ -107,7 +109,7 @@ static bool servers_same(const struct cfg_modbus *a, const struct cfg_modbus *b)
 	       a->byte_timeout_ms == b->byte_timeout_ms && a->idle_timeout_s == b->idle_timeout_s;
 }
 
-static int servers_open(struct bmsd_modbus *mb, const struct cfg_modbus *mc, bool de)
+static int servers_open(struct modbus_if *mb, const struct cfg_modbus *mc, bool de)
 {
 	static const char parity[] = { [CFG_MODBUS_PARITY_NONE] = 'N',
 				       [CFG_MODBUS_PARITY_EVEN] = 'E',
@@ -136,19 +138,19 @@ static int servers_open(struct bmsd_modbus *mb, const struct cfg_modbus *mc, boo
 
 	mb->cfg = *mc;
 	mb->de = de;
-	return mbsrv_open(&mb->srv, mb->b->loop, &sc, &ops);
+	return mbsrv_open(&mb->srv, mb->loop, &sc, &ops);
 }
 
-void bmsd_modbus_apply(struct bmsd *b)
+void modbus_if_reconfigure(struct modbus_if **pm, const struct host *h, struct loop *loop,
+			   const struct cfg *c, const struct view *v)
 {
-	const struct cfg *c = b->cfg;
-	struct bmsd_modbus *mb = b->mb;
+	struct modbus_if *mb = *pm;
 	struct mbmap_setup set;
 	bool de;
 	int rc;
 
 	if (!c || !((c->modbus.rtu.enable && c->modbus.rtu.port[0]) || c->modbus.tcp.enable)) {
-		bmsd_modbus_close(b);
+		modbus_if_fini(pm);
 		return;
 	}
 	de = c->gpio.rs485_de.configured;
@@ -156,42 +158,41 @@ void bmsd_modbus_apply(struct bmsd *b)
 	if (!mb) {
 		mb = calloc(1, sizeof(*mb));
 		if (!mb) {
-			bmsd_event(b, EV_MODBUS_ERROR, LOG_ERR, "Modbus: %s", strerror(ENOMEM));
+			host_event(h, EV_MODBUS_ERROR, LOG_ERR, "Modbus: %s", strerror(ENOMEM));
 			return;
 		}
-		mb->b = b;
+		mb->h = h;
+		mb->loop = loop;
 		mbmap_init(&mb->map, &set);
-		b->mb = mb;
+		*pm = mb;
 	}
 	mbmap_set_setup(&mb->map, &set);
-	mbmap_build(&mb->map, &b->view, b->disconnect_req);
+	mbmap_build(&mb->map, v, v->disconnect_requested);
 	if (mb->srv && servers_same(&mb->cfg, &c->modbus) && mb->de == de)
 		return;
 	mbsrv_close(mb->srv);
 	mb->srv = NULL;
 	rc = servers_open(mb, &c->modbus, de);
 	if (rc < 0)
-		bmsd_event(b, EV_MODBUS_ERROR, LOG_ERR, "Modbus: %s", strerror(-rc));
+		host_event(h, EV_MODBUS_ERROR, LOG_ERR, "Modbus: %s", strerror(-rc));
 }
 
-void bmsd_modbus_publish(struct bmsd *b)
+void modbus_if_publish(struct modbus_if *mb, const struct view *v)
 {
-	struct bmsd_modbus *mb = b->mb;
-
 	if (!mb)
 		return;
-	mbmap_build(&mb->map, &b->view, b->disconnect_req);
+	mbmap_build(&mb->map, v, v->disconnect_requested);
 	if (mb->srv)
 		mbsrv_tick(mb->srv, loop_now_ms());
 }
 
-void bmsd_modbus_close(struct bmsd *b)
+void modbus_if_fini(struct modbus_if **pm)
 {
-	struct bmsd_modbus *mb = b->mb;
+	struct modbus_if *mb = *pm;
 
 	if (!mb)
 		return;
 	mbsrv_close(mb->srv);
 	free(mb);
-	b->mb = NULL;
+	*pm = NULL;
 }
