@@ -16,6 +16,7 @@
 
 #include "batt.h"
 #include "bmsd.h"
+#include "can_if.h"
 #include "events.h"
 #include "log.h"
 #include "state.h"
@@ -303,7 +304,7 @@ static uint32_t conditions(struct bmsd *b, unsigned int faults)
 	cond |= COND(SENSOR, (faults & (BMSD_F_NTC | BMSD_F_CURRENT_SENSOR)) ||
 				     (s && s->sensor_faults));
 	cond |= COND(LINK_LOST, faults & BMSD_F_COMM);
-	cond |= COND(EXT_OFFLINE, bmsd_can_peer_alive(b) == 0);
+	cond |= COND(EXT_OFFLINE, can_if_peer_alive(b->xc) == 0);
 	cond |= COND(FEEDBACK, t->co.feedback_mismatch);
 	cond |= COND(WELDED, t->co.welded);
 	cond |= COND(PRECHARGE, t->co.precharge_failed);

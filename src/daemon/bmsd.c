@@ -21,6 +21,7 @@
 
 #include "bmsd.h"
 #include "events.h"
+#include "can_if.h"
 #include "log.h"
 #include "modbus_if.h"
 #include "version.h"
@@ -542,6 +543,16 @@ static void make_parent(const char *path)
 		log_warn("cannot create %s: %s", dir, strerror(errno));
 }
 
+static int cmd_can_stats(struct ctl_reply *r, int argc, char **argv, void *arg)
+{
+	const struct bmsd *b = arg;
+	bool json = argc == 2 && !strcmp(argv[1], "json");
+
+	if (argc > 2 || (argc == 2 && !json))
+		return ctl_error(r, "usage: %s [json]", argv[0]);
+	return can_if_stats(b->xc, r, json);
+}
+
 static void bmsd_ctl_open(struct bmsd *b, const char *path, const char *group)
 {
 	char err[256];
@@ -564,6 +575,7 @@ static void bmsd_ctl_open(struct bmsd *b, const char *path, const char *group)
 	ctl_register(b->ctl, "set-soc", batt_cmd_set_soc, b);
 	ctl_register(b->ctl, "reset-soc", batt_cmd_reset_soc, b);
 	ctl_register(b->ctl, "reactions", batt_cmd_reactions, b);
+	ctl_register(b->ctl, CAN_IF_STATS_CMD, cmd_can_stats, b);
 	ctl_register_watch(b->ctl, cmd_status, b);
 }
 
@@ -665,7 +677,7 @@ static void config_apply(struct bmsd *b, struct cfg *n)
 	free(old);
 	batt_apply(b);
 	modbus_if_reconfigure(&b->mb, &b->host, b->loop, b->cfg, &b->view);
-	bmsd_can_apply(b);
+	can_if_reconfigure(&b->xc, &b->host, b->loop, b->cfg, &b->view);
 }
 
 /* Load the file named at start. Returns 0 when applied. */
@@ -754,9 +766,8 @@ static void on_tick(void *arg, uint64_t n)
 	if (now - b->view_ms >= 100u) {
 		bmsd_publish(b, now);
 		modbus_if_publish(b->mb, &b->view);
-		bmsd_can_publish(b);
 	}
-	bmsd_can_tick(b, now);
+	can_if_tick(b->xc, now);
 }
 
 static void on_slow(void *arg, uint64_t n)
@@ -959,7 +970,7 @@ int main(int argc, char **argv)
 	batt_stop(&b);
 	bmsd_ctl_close(&b);
 	modbus_if_fini(&b.mb);
-	bmsd_can_close(&b);
+	can_if_fini(&b.xc);
 	can_close(&b);
 	gpio_close_all(&b);
 	evlog_close(b.ev);

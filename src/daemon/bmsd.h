@@ -33,7 +33,7 @@ enum bmsd_gpio {
 
 
 struct modbus_if;
-struct bmsd_can;
+struct can_if;
 
 struct bmsd {
 	struct loop *loop;
@@ -68,7 +68,7 @@ struct bmsd {
 	bool disconnect_req;       /* SetOp / bmsctl: keep the contactors open */
 	struct host host;          /* what the interfaces may ask of bmsd */
 	struct modbus_if *mb;      /* iface/modbus_if.c */
-	struct bmsd_can *xc;       /* bmsd_can.c: CAN1 and CAN2 */
+	struct can_if *xc;         /* iface/can_if.c: CAN1 and CAN2 */
 };
 
 /* Log @fmt at @prio (journal) and append it to the event log as @code. */
@@ -97,18 +97,6 @@ int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char *why, s
 void bmsd_publish(struct bmsd *b, uint64_t now_ms);
 /* The view's serial number, from /etc/machine-id; once at start. */
 void bmsd_identity(struct bmsd *b);
-
-/* The external interfaces, each in its own file, hooked into the loop:
- * _apply after every config (re)load, to open, reopen when its section
- * changed, or close; _publish after every bmsd_publish(); _tick every
- * 10 ms; _close at exit. */
-void bmsd_can_apply(struct bmsd *b);
-void bmsd_can_publish(struct bmsd *b);
-void bmsd_can_tick(struct bmsd *b, uint64_t now_ms);
-void bmsd_can_close(struct bmsd *b);
-/* The inverter's keep-alive on CAN1: 1 seen within its timeout, 0 lost,
- * -1 not watched (no CAN1, or the watch is off). */
-int bmsd_can_peer_alive(const struct bmsd *b);
 
 /* Board profile name of the running config, or "none". */
 const char *bmsd_board_name(const struct cfg *c);

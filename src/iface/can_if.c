@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * CAN1 and CAN2 in the daemon's loop. Frames are encoded by extcan and can2
+ * can_if: CAN1 and CAN2 on the loop. Frames are encoded by extcan and can2
  * when due, from the view of that moment; nothing is queued here, so a bus
  * that comes back after an error or a bus-off carries current values only.
  */
@@ -12,11 +12,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 
-#include "bmsd_can.h"
 #include "can2.h"
+#include "can_if.h"
 #include "events.h"
 #include "extcan.h"
 #include "log.h"
+#include "loop.h"
 
 #define RETRY_MS 1000u     /* a bus that cannot be opened is tried again */
 #define FULL_MS 1000u      /* queue full this long: drop what is queued, reopen */
@@ -27,7 +28,7 @@ enum { BUS1 = 0, BUS2, NBUS };
 
 struct bus {
 	const char *name;            /* "CAN1", "CAN2" */
-	struct bmsd_can *xc;
+	struct can_if *xc;
 	bool enabled;
 	char uri[CFG_CAN_IFACE_MAX];
 	uint32_t bitrate;
@@ -52,8 +53,10 @@ struct bus {
 	uint64_t send_errors, skipped, opens, open_failures;
 };
 
-struct bmsd_can {
-	struct bmsd *b;
+struct can_if {
+	const struct host *h;
+	struct loop *loop;
+	const struct view *view;
 	bool applied;
 	struct cfg_can1 c1;
 	struct cfg_can2 c2;
@@ -79,12 +82,10 @@ static void add_stats(struct canio_stats *t, const struct canio_stats *s)
 
 static void bus_close(struct bus *bus)
 {
-	struct bmsd *b = bus->xc->b;
-
 	if (!bus->io)
 		return;
 	add_stats(&bus->total, canio_stats(bus->io));
-	loop_del_fd(b->loop, canio_fd(bus->io));
+	loop_del_fd(bus->xc->loop, canio_fd(bus->io));
 	canio_close(bus->io);
 	bus->io = NULL;
 }
@@ -92,24 +93,24 @@ static void bus_close(struct bus *bus)
 /* An I/O failure: close, count, tell once, try again later. */
 static void bus_fail(struct bus *bus, int err, uint64_t now_ms, const char *what)
 {
-	struct bmsd *b = bus->xc->b;
+	const struct host *h = bus->xc->h;
 
 	bus_close(bus);
 	bus->retry_ms = now_ms + RETRY_MS;
 	if (err != bus->last_err)
-		bmsd_event(b, EV_CAN_ERROR, LOG_ERR, "%s %s: %s: %s; retrying every %u ms",
+		host_event(h, EV_CAN_ERROR, LOG_ERR, "%s %s: %s: %s; retrying every %u ms",
 			   bus->name, bus->uri, what, strerror(-err), RETRY_MS);
 	bus->last_err = err;
 }
 
 static void bus_rx(struct bus *bus, const struct canio_frame *f, uint64_t now_ms)
 {
-	struct bmsd_can *xc = bus->xc;
+	struct can_if *xc = bus->xc;
 
 	if (bus != &xc->bus[BUS1])
 		return;
 	if (extcan_ka_rx(&xc->ka, f, now_ms) == EXTCAN_KA_BACK)
-		bmsd_event(xc->b, EV_CAN_PEER, LOG_NOTICE,
+		host_event(xc->h, EV_CAN_PEER, LOG_NOTICE,
 			   "CAN1: the inverter's keep-alive 0x%03X is back", EXTCAN_KEEPALIVE_ID);
 }
 
@@ -139,14 +140,14 @@ static void on_bus(int fd, uint32_t events, void *arg)
 
 static void bus_open(struct bus *bus, uint64_t now_ms)
 {
-	struct bmsd *b = bus->xc->b;
+	const struct host *h = bus->xc->h;
 	struct canio *io;
 	int rc;
 
 	rc = canio_open(bus->uri, bus->bitrate, &io);
 	if (rc == 0) {
 		(void)canio_set_filters(io, &bus->filt, 1);
-		rc = loop_add_fd(b->loop, canio_fd(io), EPOLLIN, on_bus, bus);
+		rc = loop_add_fd(bus->xc->loop, canio_fd(io), EPOLLIN, on_bus, bus);
 		if (rc < 0)
 			canio_close(io);
 	}
@@ -154,7 +155,7 @@ static void bus_open(struct bus *bus, uint64_t now_ms)
 		bus->open_failures++;
 		bus->retry_ms = now_ms + RETRY_MS;
 		if (rc != bus->last_err)
-			bmsd_event(b, EV_CAN_ERROR, LOG_ERR,
+			host_event(h, EV_CAN_ERROR, LOG_ERR,
 				   "%s %s: cannot open: %s; retrying every %u ms", bus->name,
 				   bus->uri, strerror(-rc), RETRY_MS);
 		bus->last_err = rc;
@@ -166,7 +167,7 @@ static void bus_open(struct bus *bus, uint64_t now_ms)
 	/* a reopening after a full queue goes unsaid: it may repeat every
 	 * second for as long as nobody reads */
 	if (bus->last_err)
-		bmsd_event(b, EV_CAN_ERROR, LOG_NOTICE, "%s %s open again", bus->name, bus->uri);
+		host_event(h, EV_CAN_ERROR, LOG_NOTICE, "%s %s open again", bus->name, bus->uri);
 	else if (!bus->opens)
 		log_info("%s open on %s (%s)", bus->name, bus->uri, canio_backend(io));
 	bus->opens++;
@@ -182,7 +183,7 @@ static void stuck_end(struct bus *bus, uint64_t now_ms, const char *why)
 	if (!bus->stuck)
 		return;
 	bus->stuck = false;
-	bmsd_event(bus->xc->b, EV_CAN_ERROR, LOG_NOTICE,
+	host_event(bus->xc->h, EV_CAN_ERROR, LOG_NOTICE,
 		   "%s %s: %s after %" PRIu64 ".%" PRIu64 " s with the transmit queue full; "
 		   "%" PRIu64 " frames dropped, %" PRIu64 " reopenings", bus->name, bus->uri,
 		   why ? why : "frames flow again", ms / 1000u, ms % 1000u / 100u,
@@ -207,7 +208,7 @@ static void bus_setup(struct bus *bus, bool enable, const char *uri, uint32_t bi
 		      uint32_t filt_id)
 {
 	const char *name = bus->name;
-	struct bmsd_can *xc = bus->xc;
+	struct can_if *xc = bus->xc;
 
 	stuck_end(bus, loop_now_ms(), "reconfigured");
 	bus_close(bus);
@@ -221,14 +222,14 @@ static void bus_setup(struct bus *bus, bool enable, const char *uri, uint32_t bi
 	bus->filt.mask = 0x7FFu;
 }
 
-static int bus_next(struct bmsd_can *xc, unsigned int i, uint64_t now, struct canio_frame *f)
+static int bus_next(struct can_if *xc, unsigned int i, uint64_t now, struct canio_frame *f)
 {
 	if (i == BUS1)
-		return extcan_next(&xc->x1, &xc->b->view, now, f);
-	return can2_next(&xc->x2, &xc->b->view, now, f);
+		return extcan_next(&xc->x1, xc->view, now, f);
+	return can2_next(&xc->x2, xc->view, now, f);
 }
 
-static struct extcan_sched *bus_sched(struct bmsd_can *xc, unsigned int i)
+static struct extcan_sched *bus_sched(struct can_if *xc, unsigned int i)
 {
 	return i == BUS1 ? &xc->x1.sched : &xc->x2.sched;
 }
@@ -246,10 +247,10 @@ static const char *state_name(enum canio_state s)
 	return "?";
 }
 
-static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
+static void bus_tick(struct can_if *xc, unsigned int i, uint64_t now)
 {
 	struct bus *bus = &xc->bus[i];
-	struct bmsd *b = xc->b;
+	const struct host *h = xc->h;
 	enum canio_state st;
 	struct canio_frame f;
 
@@ -264,7 +265,7 @@ static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
 	}
 	st = canio_state(bus->io);
 	if (st != bus->state) {
-		bmsd_event(b, EV_CAN_ERROR, st == CANIO_UP ? LOG_NOTICE : LOG_WARNING,
+		host_event(h, EV_CAN_ERROR, st == CANIO_UP ? LOG_NOTICE : LOG_WARNING,
 			   "%s %s: bus %s (was %s)", bus->name, bus->uri, state_name(st),
 			   state_name(bus->state));
 		bus->state = st;
@@ -274,7 +275,7 @@ static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
 		bus->skipped += extcan_sched_skip(bus_sched(xc, i), now);
 		return;
 	}
-	if (!b->view.gen)
+	if (!xc->view->gen)
 		return;
 	for (int n = 0; n < TX_BURST && bus_next(xc, i, now, &f) == 1; n++) {
 		int rc = canio_send(bus->io, &f);
@@ -311,7 +312,7 @@ static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
 			bus->stuck_since_ms = bus->full_since_ms;
 			bus->stuck_dropped = bus->full_refused;
 			bus->stuck_reopens = 0;
-			bmsd_event(b, EV_CAN_ERROR, LOG_WARNING,
+			host_event(h, EV_CAN_ERROR, LOG_WARNING,
 				   "%s %s: transmit queue full for %u ms (no peer reading?); "
 				   "dropping what is queued, each time it fills, until frames "
 				   "flow", bus->name, bus->uri, FULL_MS);
@@ -324,43 +325,30 @@ static void bus_tick(struct bmsd_can *xc, unsigned int i, uint64_t now)
 	}
 }
 
-/* ---- the control command ---------------------------------------------------- */
-
-static int cmd_can_stats(struct ctl_reply *r, int argc, char **argv, void *arg)
-{
-	const struct bmsd *b = arg;
-	bool json = argc == 2 && !strcmp(argv[1], "json");
-
-	if (argc > 2 || (argc == 2 && !json))
-		return ctl_error(r, "usage: %s [json]", argv[0]);
-	return bmsd_can_stats(b, r, json);
-}
-
 /* ---- hooks ------------------------------------------------------------------ */
 
-void bmsd_can_apply(struct bmsd *b)
+void can_if_reconfigure(struct can_if **px, const struct host *h, struct loop *loop,
+			const struct cfg *c, const struct view *v)
 {
-	struct bmsd_can *xc = b->xc;
-	const struct cfg *c = b->cfg;
+	struct can_if *xc = *px;
 	uint64_t now = loop_now_ms();
 
-	if (b->ctl)
-		/* idempotent: -EEXIST when already there */
-		(void)ctl_register(b->ctl, BMSD_CAN_STATS_CMD, cmd_can_stats, b);
 	if (!c)
 		return;
 	if (!xc) {
 		xc = calloc(1, sizeof(*xc));
 		if (!xc) {
-			bmsd_event(b, EV_CAN_ERROR, LOG_ERR, "CAN1/CAN2: out of memory");
+			host_event(h, EV_CAN_ERROR, LOG_ERR, "CAN1/CAN2: out of memory");
 			return;
 		}
-		xc->b = b;
+		xc->h = h;
+		xc->loop = loop;
 		xc->bus[BUS1].name = "CAN1";
 		xc->bus[BUS2].name = "CAN2";
 		xc->bus[BUS1].xc = xc->bus[BUS2].xc = xc;
-		b->xc = xc;
+		*px = xc;
 	}
+	xc->view = v;
 	if (!xc->applied || memcmp(&xc->c1, &c->can1, sizeof(c->can1))) {
 		xc->c1 = c->can1;
 		bus_setup(&xc->bus[BUS1], c->can1.enable, c->can1.interface, c->can1.bitrate_bps,
@@ -380,20 +368,12 @@ void bmsd_can_apply(struct bmsd *b)
 	xc->applied = true;
 }
 
-void bmsd_can_publish(struct bmsd *b)
+void can_if_tick(struct can_if *xc, uint64_t now_ms)
 {
-	/* nothing to do: frames are encoded from b->view when they are due */
-	(void)b;
-}
-
-void bmsd_can_tick(struct bmsd *b, uint64_t now_ms)
-{
-	struct bmsd_can *xc = b->xc;
-
 	if (!xc)
 		return;
 	if (xc->bus[BUS1].enabled && extcan_ka_tick(&xc->ka, now_ms) == EXTCAN_KA_LOST)
-		bmsd_event(b, EV_CAN_PEER, LOG_WARNING,
+		host_event(xc->h, EV_CAN_PEER, LOG_WARNING,
 			   "CAN1: the inverter's keep-alive 0x%03X is lost: none for %u ms%s",
 			   EXTCAN_KEEPALIVE_ID, xc->ka.timeout_ms,
 			   xc->ka.seen ? "" : " (never seen)");
@@ -401,23 +381,23 @@ void bmsd_can_tick(struct bmsd *b, uint64_t now_ms)
 		bus_tick(xc, i, now_ms);
 }
 
-void bmsd_can_close(struct bmsd *b)
+void can_if_fini(struct can_if **px)
 {
-	struct bmsd_can *xc = b->xc;
+	struct can_if *xc = *px;
 
 	if (!xc)
 		return;
 	for (unsigned int i = 0; i < NBUS; i++)
 		bus_close(&xc->bus[i]);
 	free(xc);
-	b->xc = NULL;
+	*px = NULL;
 }
 
-int bmsd_can_peer_alive(const struct bmsd *b)
+int can_if_peer_alive(const struct can_if *xc)
 {
-	if (!b->xc || !b->xc->bus[BUS1].enabled)
+	if (!xc || !xc->bus[BUS1].enabled)
 		return -1;
-	return extcan_ka_state(&b->xc->ka);
+	return extcan_ka_state(&xc->ka);
 }
 
 /* ---- stats ------------------------------------------------------------------ */
@@ -468,7 +448,7 @@ static const char *ka_state_name(const struct extcan_ka *k)
 	}
 }
 
-static void stats_json(const struct bmsd_can *xc, unsigned int i, struct ctl_reply *r,
+static void stats_json(const struct can_if *xc, unsigned int i, struct ctl_reply *r,
 		       uint64_t now)
 {
 	static const struct bus none = { .name = "" };
@@ -522,7 +502,7 @@ static void stats_json(const struct bmsd_can *xc, unsigned int i, struct ctl_rep
 		   xc ? xc->x2.sched.period_ms : 0u);
 }
 
-static void stats_text(const struct bmsd_can *xc, unsigned int i, struct ctl_reply *r,
+static void stats_text(const struct can_if *xc, unsigned int i, struct ctl_reply *r,
 		       uint64_t now)
 {
 	const struct bus *bus = xc ? &xc->bus[i] : NULL;
@@ -573,19 +553,19 @@ static void stats_text(const struct bmsd_can *xc, unsigned int i, struct ctl_rep
 		   xc->ka.timeout_ms, xc->ka.frames, xc->ka.losses);
 }
 
-int bmsd_can_stats(const struct bmsd *b, struct ctl_reply *r, bool json)
+int can_if_stats(const struct can_if *xc, struct ctl_reply *r, bool json)
 {
 	uint64_t now = loop_now_ms();
 
 	if (!json) {
 		for (unsigned int i = 0; i < NBUS; i++)
-			stats_text(b->xc, i, r, now);
+			stats_text(xc, i, r, now);
 		return 0;
 	}
 	ctl_printf(r, "{");
-	stats_json(b->xc, BUS1, r, now);
+	stats_json(xc, BUS1, r, now);
 	ctl_printf(r, ",");
-	stats_json(b->xc, BUS2, r, now);
+	stats_json(xc, BUS2, r, now);
 	ctl_printf(r, "}\n");
 	return 0;
 }
