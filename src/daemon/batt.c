@@ -301,9 +301,8 @@ static uint32_t conditions(struct bmsd *b, unsigned int faults)
 #define COND(id, v) ((v) ? (1u << (PROT_##id)) : 0u)
 	if (b->cfg->pack.boards && lg)
 		cond |= COND(LOGIC_OFFLINE, (lg->online & want) != want);
-	cond |= COND(SENSOR, (faults & (BMSD_F_NTC | BMSD_F_CURRENT_SENSOR)) ||
-				     (s && s->sensor_faults));
-	cond |= COND(LINK_LOST, faults & BMSD_F_COMM);
+	cond |= fault_conditions(faults);
+	cond |= COND(SENSOR, s && s->sensor_faults);
 	cond |= COND(EXT_OFFLINE, can_if_peer_alive(b->xc) == 0);
 	cond |= COND(FEEDBACK, t->co.feedback_mismatch);
 	cond |= COND(WELDED, t->co.welded);
@@ -311,7 +310,6 @@ static uint32_t conditions(struct bmsd *b, unsigned int faults)
 	cond |= COND(HEATER, t->ho.fault);
 	cond |= COND(EMERGENCY_STOP, t->co.estop);
 	cond |= COND(INSULATION, t->co.insulation);
-	cond |= COND(MCU_TRIP, link_mcu_safety(&b->link) == BP_SAFETY_TRIPPED);
 #undef COND
 	return cond;
 }

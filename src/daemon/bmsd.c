@@ -294,19 +294,6 @@ static void on_link_event(void *arg, unsigned int ev)
 	}
 }
 
-const char *bmsd_fault_name(unsigned int bit)
-{
-	static const char *const names[BMSD_F_COUNT] = {
-		"unconfigured", "comm", "link-down", "mcu-config", "mcu-trip", "mcu-protocol",
-		"logic-offline", "current-sensor", "ntc", "humidity", "supply",
-	};
-
-	for (unsigned int i = 0; i < BMSD_F_COUNT; i++)
-		if (bit == 1u << i)
-			return names[i];
-	return "?";
-}
-
 unsigned int bmsd_faults(const struct bmsd *b)
 {
 	const struct bp_io *io;
@@ -325,33 +312,9 @@ unsigned int bmsd_faults(const struct bmsd *b)
 	if (b->link.proto_known && !b->link.proto_ok)
 		f |= BMSD_F_MCU_PROTO;
 	io = pmodel_io(&b->pm);
-	if (io && !(f & (BMSD_F_COMM | BMSD_F_LINK_DOWN))) {
-		if (io->faults & BP_FAULT_LOGIC_OFFLINE)
-			f |= BMSD_F_LOGIC_OFFLINE;
-		if (io->faults & BP_FAULT_CURRENT_SENSOR)
-			f |= BMSD_F_CURRENT_SENSOR;
-		if (io->faults & BP_FAULT_NTC)
-			f |= BMSD_F_NTC;
-		if (io->faults & BP_FAULT_HUMIDITY)
-			f |= BMSD_F_HUMIDITY;
-		if (io->faults & BP_FAULT_SUPPLY)
-			f |= BMSD_F_SUPPLY;
-	}
+	if (io && !(f & (BMSD_F_COMM | BMSD_F_LINK_DOWN)))
+		f |= fault_from_mcu(io->faults);
 	return f;
-}
-
-void bmsd_fault_list(unsigned int f, char *buf, size_t n, const char *sep, bool quote)
-{
-	size_t len = 0;
-
-	buf[0] = 0;
-	for (unsigned int i = 0; i < BMSD_F_COUNT; i++) {
-		if (!(f & (1u << i)))
-			continue;
-		len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s%s%s",
-					len ? sep : "", quote ? "\"" : "",
-					bmsd_fault_name(1u << i), quote ? "\"" : "");
-	}
 }
 
 /* The bridge names its board in VERSION; a config written for the other
@@ -384,7 +347,7 @@ static void control(struct bmsd *b)
 	char t[160];
 
 	if (f != b->faults) {
-		bmsd_fault_list(f, t, sizeof(t), ", ", false);
+		fault_list(f, t, sizeof(t), ", ", false);
 		bmsd_event(b, EV_MCU_FAULTS, f ? LOG_WARNING : LOG_NOTICE, "faults: %s",
 			   f ? t : "none");
 		b->faults = f;

@@ -75,13 +75,8 @@ struct bmsd {
 void bmsd_event(struct bmsd *b, unsigned int code, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Active faults (enum bmsd_fault), and their names. */
+/* Active faults (enum bmsd_fault, logic/fault.h). */
 unsigned int bmsd_faults(const struct bmsd *b);
-const char *bmsd_fault_name(unsigned int bit);
-
-/* The names of the faults in @f, separated by @sep, each in double quotes
- * when @quote (for JSON); "" when none. */
-void bmsd_fault_list(unsigned int f, char *buf, size_t n, const char *sep, bool quote);
 
 /* Drive the SBC GPIO line @which (enum bmsd_gpio), if it is configured. */
 void bmsd_gpio_set(struct bmsd *b, unsigned int which, int v);

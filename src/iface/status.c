@@ -71,7 +71,7 @@ void status_line(const struct bmsd *b, char *buf, size_t n)
 			 b->cfg_err_set ? b->cfg_err.msg : "no configuration");
 		return;
 	}
-	bmsd_fault_list(f, faults, sizeof(faults), ",", false);
+	fault_list(f, faults, sizeof(faults), ",", false);
 	len = snprintf(buf, n, "%s; link %s, MCU %s; %u fault%s%s%s", state_str(b, f),
 		       link_state_name(link_state(&b->link)),
 		       safety_str(link_mcu_safety(&b->link)), popcount(f), popcount(f) == 1 ? "" : "s",
@@ -220,7 +220,7 @@ static int render_text(const struct bmsd *b, struct ctl_reply *r)
 		return 0;
 	}
 	p = cfg_profile(c);
-	bmsd_fault_list(f, faults, sizeof(faults), ", ", false);
+	fault_list(f, faults, sizeof(faults), ", ", false);
 	ctl_printf(r, "state:    %s, board %s (%s)\n", state_str(b, f), p->name, p->title);
 	ctl_printf(r, "faults:   %s\n", f ? faults : "none");
 
@@ -328,7 +328,7 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 	uint8_t rcmd = 0, dcmd = 0;
 	int32_t mA;
 
-	bmsd_fault_list(f, faults, sizeof(faults), ",", true);
+	fault_list(f, faults, sizeof(faults), ",", true);
 	ctl_printf(r, "{\"version\":\"%s\",\"uptime_ms\":%" PRIu64 ",\"config\":", BMSD_VERSION,
 		   now - b->started_ms);
 	json_str(r, b->cfg_path);

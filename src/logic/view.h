@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "proto/bp.h"
+#include "fault.h"
 #include "prot_ids.h"
 
 #define VIEW_BOARDS BP_MAX_BOARDS
@@ -24,23 +25,6 @@
 #define VIEW_TEMPS BP_MAX_TEMPS
 
 /* The battery's operating state, as SunSpec's State and our CAN2 feed say it. */
-/* Faults that bmsd itself reports, as bits of bmsd_faults() and of
- * view.faults. */
-enum bmsd_fault {
-	BMSD_F_UNCONFIGURED = 1u << 0, /* no valid configuration */
-	BMSD_F_COMM = 1u << 1,         /* MCU link lost */
-	BMSD_F_LINK_DOWN = 1u << 2,    /* MCU never heard, or link closed */
-	BMSD_F_MCU_CFG = 1u << 3,      /* the MCU rejected our configuration */
-	BMSD_F_MCU_TRIP = 1u << 4,     /* the safety floor tripped */
-	BMSD_F_MCU_PROTO = 1u << 5,    /* the MCU speaks another protocol version */
-	BMSD_F_LOGIC_OFFLINE = 1u << 6,
-	BMSD_F_CURRENT_SENSOR = 1u << 7,
-	BMSD_F_NTC = 1u << 8,
-	BMSD_F_HUMIDITY = 1u << 9,
-	BMSD_F_SUPPLY = 1u << 10,
-	BMSD_F_COUNT = 11
-};
-
 enum view_state {
 	VIEW_ST_UNCONFIGURED = 0, /* no valid config: nothing runs */
 	VIEW_ST_STARTING,         /* config pushed, waiting for the MCU and data */
