@@ -16,16 +16,16 @@
 
 #define DEPTH_MAX 16u
 #define NODES_MAX 100000
-#define MARKS_MAX 512u
-#define PATH_MAX_LEN 128u
-#define SHOW_MAX 40u /* characters of a value quoted back in a message */
+#define CFG_MARKS_MAX 512u
+#define CFG_PATH_MAX 128u
+#define CFG_SHOW_MAX 40u /* characters of a value quoted back in a message */
 
-enum nkind { N_SCALAR, N_MAP, N_SEQ };
+enum cfg_nkind { CFG_N_SCALAR, CFG_N_MAP, CFG_N_SEQ };
 
 /* The document as libyaml streamed it, kept so that the board can be read
  * before the keys that depend on it, wherever it stands in the file. */
-struct node {
-	enum nkind kind;
+struct cfg_node {
+	enum cfg_nkind kind;
 	bool plain;     /* scalar: plain style, so it may be a number or null */
 	int line, col;  /* 1-based */
 	char *s;        /* scalar text */
@@ -34,24 +34,24 @@ struct node {
 };
 
 /* Where a key was given, to find duplicates and to place later errors. */
-struct mark {
+struct cfg_mark {
 	const struct cfg_key *row;
 	uint32_t off;   /* of the field or section in struct cfg */
 	uint32_t size;
 	int line, col;  /* of the key */
 	int vline, vcol; /* of its value: the section's mapping, or the leaf's scalar */
-	char path[PATH_MAX_LEN];
+	char path[CFG_PATH_MAX];
 };
 
-struct ctx {
+struct cfg_ctx {
 	const char *name;
 	struct cfg c;
 	const struct profile *p;
 	struct cfg_error *err;
 	bool failed;
-	struct node *n;
+	struct cfg_node *n;
 	int count, cap, root;
-	struct mark marks[MARKS_MAX];
+	struct cfg_mark marks[CFG_MARKS_MAX];
 	unsigned int nmarks;
 };
 
@@ -97,52 +97,61 @@ static void error_out(struct cfg_error *err, const char *name, const char *fmt, 
 }
 
 /* Record the first error only; every later one follows from it. */
-static int fail(struct ctx *x, int line, int col, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-static int fail(struct ctx *x, int line, int col, const char *path, const char *fmt, ...)
+static int cfg_fail_v(struct cfg_ctx *x, int line, int col, const char *path, const char *fmt,
+		      va_list ap) __attribute__((format(printf, 5, 0)));
+static int cfg_fail_v(struct cfg_ctx *x, int line, int col, const char *path, const char *fmt,
+		      va_list ap)
 {
-	va_list ap;
-
 	if (x->failed)
 		return -EINVAL;
 	x->failed = true;
-	va_start(ap, fmt);
 	set_msg(x->err, line, col, x->name, path, fmt, ap);
-	va_end(ap);
 	return -EINVAL;
 }
 
-static int fail_at(struct ctx *x, const struct node *nd, const char *path, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail_at(struct ctx *x, const struct node *nd, const char *path, const char *fmt, ...)
+static int cfg_fail(struct cfg_ctx *x, int line, int col, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+static int cfg_fail(struct cfg_ctx *x, int line, int col, const char *path, const char *fmt, ...)
 {
 	va_list ap;
+	int rc;
 
-	if (x->failed)
-		return -EINVAL;
-	x->failed = true;
 	va_start(ap, fmt);
-	set_msg(x->err, nd->line, nd->col, x->name, path, fmt, ap);
+	rc = cfg_fail_v(x, line, col, path, fmt, ap);
 	va_end(ap);
-	return -EINVAL;
+	return rc;
 }
 
-static int oom(struct ctx *x)
+static int cfg_fail_at(struct cfg_ctx *x, const struct cfg_node *nd, const char *path,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int cfg_fail_at(struct cfg_ctx *x, const struct cfg_node *nd, const char *path,
+		       const char *fmt, ...)
 {
-	fail(x, 0, 0, NULL, "out of memory");
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = cfg_fail_v(x, nd->line, nd->col, path, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int cfg_fail_oom(struct cfg_ctx *x)
+{
+	cfg_fail(x, 0, 0, NULL, "out of memory");
 	return -ENOMEM;
 }
 
-/* A value as quoted back in a message: at most SHOW_MAX characters,
+/* A value as quoted back in a message: at most CFG_SHOW_MAX characters,
  * anything unprintable escaped. */
-static const char *show(const char *s, size_t len, char *buf, size_t n)
+static const char *cfg_yaml_show(const char *s, size_t len, char *buf, size_t n)
 {
 	size_t i, o = 0;
 
 	for (i = 0; i < len && o + 5 < n; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (i == SHOW_MAX) {
+		if (i == CFG_SHOW_MAX) {
 			memcpy(buf + o, "...", 3);
 			o += 3;
 			break;
@@ -156,40 +165,41 @@ static const char *show(const char *s, size_t len, char *buf, size_t n)
 	return buf;
 }
 
-static bool is_null(const struct node *nd)
+static bool cfg_yaml_null(const struct cfg_node *nd)
 {
-	return nd->kind == N_SCALAR && nd->plain &&
+	return nd->kind == CFG_N_SCALAR && nd->plain &&
 	       (nd->len == 0 || !strcmp(nd->s, "~") || !strcmp(nd->s, "null") ||
 		!strcmp(nd->s, "Null") || !strcmp(nd->s, "NULL"));
 }
 
 /* "a mapping", "nothing", "'12abc'", "a quoted string \"16\"" */
-static const char *describe(const struct node *nd, char *buf, size_t n)
+static const char *cfg_yaml_describe(const struct cfg_node *nd, char *buf, size_t n)
 {
-	char v[SHOW_MAX * 4 + 8];
+	char v[CFG_SHOW_MAX * 4 + 8];
 
-	if (nd->kind == N_MAP)
+	if (nd->kind == CFG_N_MAP)
 		snprintf(buf, n, "a mapping");
-	else if (nd->kind == N_SEQ)
+	else if (nd->kind == CFG_N_SEQ)
 		snprintf(buf, n, "a sequence");
-	else if (is_null(nd))
+	else if (cfg_yaml_null(nd))
 		snprintf(buf, n, "nothing");
 	else if (!nd->plain)
-		snprintf(buf, n, "the quoted string \"%s\"", show(nd->s, nd->len, v, sizeof(v)));
+		snprintf(buf, n, "the quoted string \"%s\"",
+			 cfg_yaml_show(nd->s, nd->len, v, sizeof(v)));
 	else
-		snprintf(buf, n, "'%s'", show(nd->s, nd->len, v, sizeof(v)));
+		snprintf(buf, n, "'%s'", cfg_yaml_show(nd->s, nd->len, v, sizeof(v)));
 	return buf;
 }
 
 /* ---- building the tree from libyaml's events ---------------------------- */
 
-static int tree_add(struct ctx *x, enum nkind kind, const yaml_mark_t *m)
+static int tree_add(struct cfg_ctx *x, enum cfg_nkind kind, const yaml_mark_t *m)
 {
-	struct node *nd;
+	struct cfg_node *nd;
 
 	if (x->count == x->cap) {
 		int cap = x->cap ? x->cap * 2 : 64;
-		struct node *n = realloc(x->n, (size_t)cap * sizeof(*n));
+		struct cfg_node *n = realloc(x->n, (size_t)cap * sizeof(*n));
 
 		if (!n)
 			return -ENOMEM;
@@ -205,7 +215,7 @@ static int tree_add(struct ctx *x, enum nkind kind, const yaml_mark_t *m)
 	return x->count++;
 }
 
-static void tree_free(struct ctx *x)
+static void cfg_yaml_free(struct cfg_ctx *x)
 {
 	for (int i = 0; i < x->count; i++)
 		free(x->n[i].s);
@@ -214,9 +224,9 @@ static void tree_free(struct ctx *x)
 	x->count = x->cap = 0;
 }
 
-static void attach(struct ctx *x, int parent, int child)
+static void attach(struct cfg_ctx *x, int parent, int child)
 {
-	struct node *p;
+	struct cfg_node *p;
 
 	if (parent < 0) {
 		x->root = child;
@@ -250,45 +260,45 @@ static void offset_pos(const char *buf, size_t len, size_t off, int *line, int *
 	}
 }
 
-static int yaml_fail(struct ctx *x, const yaml_parser_t *p, const char *buf, size_t len)
+static int yaml_fail(struct cfg_ctx *x, const yaml_parser_t *p, const char *buf, size_t len)
 {
 	const char *what = p->problem ? p->problem : "malformed input";
 	int line, col;
 
 	switch (p->error) {
 	case YAML_MEMORY_ERROR:
-		return oom(x);
+		return cfg_fail_oom(x);
 	case YAML_READER_ERROR:
 		offset_pos(buf, len, p->problem_offset, &line, &col);
 		if (p->problem_value != -1)
-			return fail(x, line, col, NULL, "YAML: %s (byte 0x%02X)", what,
-				    (unsigned int)p->problem_value & 0xFFu);
-		return fail(x, line, col, NULL, "YAML: %s", what);
+			return cfg_fail(x, line, col, NULL, "YAML: %s (byte 0x%02X)", what,
+					(unsigned int)p->problem_value & 0xFFu);
+		return cfg_fail(x, line, col, NULL, "YAML: %s", what);
 	default:
 		line = (int)p->problem_mark.line + 1;
 		col = (int)p->problem_mark.column + 1;
 		if (p->context)
-			return fail(x, line, col, NULL, "YAML syntax error: %s (%s at %d:%d)", what,
-				    p->context, (int)p->context_mark.line + 1,
-				    (int)p->context_mark.column + 1);
-		return fail(x, line, col, NULL, "YAML syntax error: %s", what);
+			return cfg_fail(x, line, col, NULL, "YAML syntax error: %s (%s at %d:%d)",
+					what, p->context, (int)p->context_mark.line + 1,
+					(int)p->context_mark.column + 1);
+		return cfg_fail(x, line, col, NULL, "YAML syntax error: %s", what);
 	}
 }
 
-static int refuse_extras(struct ctx *x, const yaml_mark_t *m, const yaml_char_t *anchor,
+static int refuse_extras(struct cfg_ctx *x, const yaml_mark_t *m, const yaml_char_t *anchor,
 			 const yaml_char_t *tag)
 {
 	if (anchor)
-		return fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
-			    "anchors and aliases are not supported: write each value out "
-			    "(anchor '%.40s')", (const char *)anchor);
+		return cfg_fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
+				"anchors and aliases are not supported: write each value out "
+				"(anchor '%.40s')", (const char *)anchor);
 	if (tag)
-		return fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
-			    "tags are not supported (tag '%.40s')", (const char *)tag);
+		return cfg_fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
+				"tags are not supported (tag '%.40s')", (const char *)tag);
 	return 0;
 }
 
-static int on_event(struct ctx *x, const yaml_event_t *ev, int *stack, unsigned int *depth,
+static int on_event(struct cfg_ctx *x, const yaml_event_t *ev, int *stack, unsigned int *depth,
 		    int *docs)
 {
 	const yaml_mark_t *m = &ev->start_mark;
@@ -298,26 +308,27 @@ static int on_event(struct ctx *x, const yaml_event_t *ev, int *stack, unsigned 
 	switch (ev->type) {
 	case YAML_DOCUMENT_START_EVENT:
 		if ((*docs)++)
-			return fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
-				    "a second YAML document: the configuration is one document");
+			return cfg_fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
+					"a second YAML document: the configuration is one "
+					"document");
 		return 0;
 	case YAML_ALIAS_EVENT:
-		return fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
-			    "anchors and aliases are not supported: write each value out "
-			    "(alias '%.40s')", (const char *)ev->data.alias.anchor);
+		return cfg_fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
+				"anchors and aliases are not supported: write each value out "
+				"(alias '%.40s')", (const char *)ev->data.alias.anchor);
 	case YAML_SCALAR_EVENT:
 		rc = refuse_extras(x, m, ev->data.scalar.anchor, ev->data.scalar.tag);
 		if (rc)
 			return rc;
 		if (x->count >= NODES_MAX)
-			return fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
-				    "more than %d YAML nodes", NODES_MAX);
-		idx = tree_add(x, N_SCALAR, m);
+			return cfg_fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
+					"more than %d YAML nodes", NODES_MAX);
+		idx = tree_add(x, CFG_N_SCALAR, m);
 		if (idx < 0)
-			return oom(x);
+			return cfg_fail_oom(x);
 		x->n[idx].s = malloc(ev->data.scalar.length + 1);
 		if (!x->n[idx].s)
-			return oom(x);
+			return cfg_fail_oom(x);
 		memcpy(x->n[idx].s, ev->data.scalar.value, ev->data.scalar.length);
 		x->n[idx].s[ev->data.scalar.length] = 0;
 		x->n[idx].len = ev->data.scalar.length;
@@ -335,14 +346,14 @@ static int on_event(struct ctx *x, const yaml_event_t *ev, int *stack, unsigned 
 		if (rc)
 			return rc;
 		if (*depth >= DEPTH_MAX)
-			return fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
-				    "nested deeper than %u levels", DEPTH_MAX);
+			return cfg_fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
+					"nested deeper than %u levels", DEPTH_MAX);
 		if (x->count >= NODES_MAX)
-			return fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
-				    "more than %d YAML nodes", NODES_MAX);
-		idx = tree_add(x, ev->type == YAML_MAPPING_START_EVENT ? N_MAP : N_SEQ, m);
+			return cfg_fail(x, (int)m->line + 1, (int)m->column + 1, NULL,
+					"more than %d YAML nodes", NODES_MAX);
+		idx = tree_add(x, ev->type == YAML_MAPPING_START_EVENT ? CFG_N_MAP : CFG_N_SEQ, m);
 		if (idx < 0)
-			return oom(x);
+			return cfg_fail_oom(x);
 		attach(x, parent, idx);
 		stack[(*depth)++] = idx;
 		return 0;
@@ -356,7 +367,7 @@ static int on_event(struct ctx *x, const yaml_event_t *ev, int *stack, unsigned 
 	}
 }
 
-static int build(struct ctx *x, const char *buf, size_t len)
+static int cfg_yaml_read(struct cfg_ctx *x, const char *buf, size_t len)
 {
 	int stack[DEPTH_MAX];
 	unsigned int depth = 0;
@@ -366,7 +377,7 @@ static int build(struct ctx *x, const char *buf, size_t len)
 	bool done = false;
 
 	if (!yaml_parser_initialize(&p))
-		return oom(x);
+		return cfg_fail_oom(x);
 	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
 	while (!done && !rc) {
 		if (!yaml_parser_parse(&p, &ev)) {
@@ -418,7 +429,7 @@ static unsigned int distance(const char *a, const char *b)
 	return d[la][lb] > 9 ? 9 : d[la][lb];
 }
 
-struct cands {
+struct cfg_near {
 	const char *best;
 	unsigned int best_d;
 	char list[200];
@@ -426,7 +437,7 @@ struct cands {
 	const char *want;
 };
 
-static void cand(struct cands *c, const char *name)
+static void cfg_near_add(struct cfg_near *c, const char *name)
 {
 	unsigned int d = distance(c->want, name);
 	size_t l = strlen(c->want);
@@ -451,7 +462,7 @@ static void cand(struct cands *c, const char *name)
 }
 
 /* Close enough to be a typo of it, not a different word. */
-static bool near(const struct cands *c)
+static bool cfg_near_close(const struct cfg_near *c)
 {
 	size_t l = strlen(c->want);
 	unsigned int lim = l <= 3 ? 1 : l <= 8 ? 2 : 3;
@@ -563,8 +574,8 @@ static const char *unit_text(const struct cfg_key *k)
 	return NULL;
 }
 
-static int conv_int(struct ctx *x, const struct cfg_key *k, const struct node *v, void *field,
-		    const char *path)
+static int conv_int(struct cfg_ctx *x, const struct cfg_key *k,
+		    const struct cfg_node *v, void *field, const char *path)
 {
 	char rb[160], got[200];
 	const char *u = unit_text(k);
@@ -577,34 +588,34 @@ static int conv_int(struct ctx *x, const struct cfg_key *k, const struct node *v
 		u = ub;
 	}
 	cfg_key_range(k, rb, sizeof(rb));
-	if (v->kind != N_SCALAR || is_null(v) || !v->plain)
-		return fail_at(x, v, path, "expected an integer in %s%s (got %s)", rb, u,
-			       describe(v, got, sizeof(got)));
+	if (v->kind != CFG_N_SCALAR || cfg_yaml_null(v) || !v->plain)
+		return cfg_fail_at(x, v, path, "expected an integer in %s%s (got %s)", rb, u,
+				   cfg_yaml_describe(v, got, sizeof(got)));
 	r = parse_i64(v->s, &n);
 	if (r == 1)
-		return fail_at(x, v, path, "expected a decimal integer in %s%s (got %s)", rb, u,
-			       describe(v, got, sizeof(got)));
+		return cfg_fail_at(x, v, path, "expected a decimal integer in %s%s (got %s)", rb, u,
+				   cfg_yaml_describe(v, got, sizeof(got)));
 	if (r == 2 || n < k->min || n > k->max)
-		return fail_at(x, v, path, "out of range %s%s (got %s)", rb, u,
-			       describe(v, got, sizeof(got)));
+		return cfg_fail_at(x, v, path, "out of range %s%s (got %s)", rb, u,
+				   cfg_yaml_describe(v, got, sizeof(got)));
 	store_int(field, k->size, n);
 	if (k->check) {
 		const char *why = k->check(field);
 
 		if (why)
-			return fail_at(x, v, path, "%s (got %s)", why,
-				       describe(v, got, sizeof(got)));
+			return cfg_fail_at(x, v, path, "%s (got %s)", why,
+					   cfg_yaml_describe(v, got, sizeof(got)));
 	}
 	return 0;
 }
 
-static int conv_bool(struct ctx *x, const struct node *v, bool *field, const char *path)
+static int conv_bool(struct cfg_ctx *x, const struct cfg_node *v, bool *field, const char *path)
 {
 	static const char *const t[] = { "true", "True", "TRUE" };
 	static const char *const f[] = { "false", "False", "FALSE" };
 	char got[200];
 
-	if (v->kind == N_SCALAR && v->plain) {
+	if (v->kind == CFG_N_SCALAR && v->plain) {
 		for (unsigned int i = 0; i < 3; i++) {
 			if (!strcmp(v->s, t[i])) {
 				*field = true;
@@ -616,35 +627,35 @@ static int conv_bool(struct ctx *x, const struct node *v, bool *field, const cha
 			}
 		}
 	}
-	return fail_at(x, v, path, "expected true or false (got %s)",
-		       describe(v, got, sizeof(got)));
+	return cfg_fail_at(x, v, path, "expected true or false (got %s)",
+			   cfg_yaml_describe(v, got, sizeof(got)));
 }
 
 /* A text value: no NUL or control characters, within its buffer. */
-static int text_ok(struct ctx *x, const struct cfg_key *k, const struct node *v, const char *what,
-		   size_t max, const char *path)
+static int text_ok(struct cfg_ctx *x, const struct cfg_key *k, const struct cfg_node *v,
+		   const char *what, size_t max, const char *path)
 {
 	char got[200];
 
-	if (v->kind != N_SCALAR || is_null(v))
-		return fail_at(x, v, path, "expected %s (got %s)", what,
-			       describe(v, got, sizeof(got)));
+	if (v->kind != CFG_N_SCALAR || cfg_yaml_null(v))
+		return cfg_fail_at(x, v, path, "expected %s (got %s)", what,
+				   cfg_yaml_describe(v, got, sizeof(got)));
 	for (size_t i = 0; i < v->len; i++) {
 		unsigned char ch = (unsigned char)v->s[i];
 
 		if (ch < 0x20 || ch == 0x7f)
-			return fail_at(x, v, path, "%s contains a control character (got %s)", what,
-				       describe(v, got, sizeof(got)));
+			return cfg_fail_at(x, v, path, "%s contains a control character (got %s)",
+					   what, cfg_yaml_describe(v, got, sizeof(got)));
 	}
 	if (v->len > max)
-		return fail_at(x, v, path, "too long: %zu bytes, at most %zu", v->len, max);
+		return cfg_fail_at(x, v, path, "too long: %zu bytes, at most %zu", v->len, max);
 	if (!v->len && !(k->flags & CFG_K_EMPTY_OK))
-		return fail_at(x, v, path, "expected %s, not an empty string", what);
+		return cfg_fail_at(x, v, path, "expected %s, not an empty string", what);
 	return 0;
 }
 
-static int conv_string(struct ctx *x, const struct cfg_key *k, const struct node *v, char *field,
-		       const char *path)
+static int conv_string(struct cfg_ctx *x, const struct cfg_key *k,
+		       const struct cfg_node *v, char *field, const char *path)
 {
 	const char *what = (k->flags & CFG_K_ABSPATH) ? "an absolute path" : "a string";
 	char got[200];
@@ -653,28 +664,28 @@ static int conv_string(struct ctx *x, const struct cfg_key *k, const struct node
 	if (rc)
 		return rc;
 	if ((k->flags & CFG_K_ABSPATH) && v->s[0] != '/')
-		return fail_at(x, v, path, "expected an absolute path (got %s)",
-			       describe(v, got, sizeof(got)));
+		return cfg_fail_at(x, v, path, "expected an absolute path (got %s)",
+				   cfg_yaml_describe(v, got, sizeof(got)));
 	memcpy(field, v->s, v->len + 1);
 	if (k->check) {
 		const char *why = k->check(field);
 
 		if (why)
-			return fail_at(x, v, path, "%s (got %s)", why,
-				       describe(v, got, sizeof(got)));
+			return cfg_fail_at(x, v, path, "%s (got %s)", why,
+					   cfg_yaml_describe(v, got, sizeof(got)));
 	}
 	return 0;
 }
 
-static int conv_enum(struct ctx *x, const struct cfg_key *k, const struct node *v, int *field,
-		     const char *path)
+static int cfg_value_enum(struct cfg_ctx *x, const struct cfg_key *k,
+			  const struct cfg_node *v, int *field, const char *path)
 {
-	struct cands c = { .want = v->s ? v->s : "" };
+	struct cfg_near c = { .want = v->s ? v->s : "" };
 	const struct cfg_enum_name *e;
 	char got[200];
 
 	/* strlen: a quoted "\0" must not cut a value down to a name */
-	if (v->kind == N_SCALAR && !is_null(v) && strlen(v->s) == v->len) {
+	if (v->kind == CFG_N_SCALAR && !cfg_yaml_null(v) && strlen(v->s) == v->len) {
 		for (e = k->names; e->name; e++)
 			if (!strcmp(e->name, v->s)) {
 				*field = e->value;
@@ -682,35 +693,35 @@ static int conv_enum(struct ctx *x, const struct cfg_key *k, const struct node *
 			}
 	}
 	for (e = k->names; e->name; e++)
-		cand(&c, e->name);
-	if (v->kind == N_SCALAR && !is_null(v) && near(&c))
-		return fail_at(x, v, path,
-			       "unknown value '%s'; did you mean '%s'? (expected one of: %s)",
-			       show(v->s, v->len, got, sizeof(got)), c.best, c.list);
-	return fail_at(x, v, path, "expected one of: %s (got %s)", c.list,
-		       describe(v, got, sizeof(got)));
+		cfg_near_add(&c, e->name);
+	if (v->kind == CFG_N_SCALAR && !cfg_yaml_null(v) && cfg_near_close(&c))
+		return cfg_fail_at(x, v, path,
+				   "unknown value '%s'; did you mean '%s'? (expected one of: %s)",
+				   cfg_yaml_show(v->s, v->len, got, sizeof(got)), c.best, c.list);
+	return cfg_fail_at(x, v, path, "expected one of: %s (got %s)", c.list,
+			   cfg_yaml_describe(v, got, sizeof(got)));
 }
 
-static int conv_float(struct ctx *x, const struct cfg_key *k, const struct node *v, double *field,
-		      const char *path)
+static int conv_float(struct cfg_ctx *x, const struct cfg_key *k,
+		      const struct cfg_node *v, double *field, const char *path)
 {
 	char rb[64], got[200];
 	double d;
 
 	cfg_key_range(k, rb, sizeof(rb));
-	if (v->kind != N_SCALAR || is_null(v) || !v->plain || !parse_num(v->s, &d))
-		return fail_at(x, v, path, "expected a decimal number in %s (got %s)", rb,
-			       describe(v, got, sizeof(got)));
+	if (v->kind != CFG_N_SCALAR || cfg_yaml_null(v) || !v->plain || !parse_num(v->s, &d))
+		return cfg_fail_at(x, v, path, "expected a decimal number in %s (got %s)", rb,
+				   cfg_yaml_describe(v, got, sizeof(got)));
 	if (!(d >= k->fmin && d <= k->fmax))
-		return fail_at(x, v, path, "out of range %s (got %s)", rb,
-			       describe(v, got, sizeof(got)));
+		return cfg_fail_at(x, v, path, "out of range %s (got %s)", rb,
+				   cfg_yaml_describe(v, got, sizeof(got)));
 	*field = d;
 	if (k->check) {
 		const char *why = k->check(field);
 
 		if (why)
-			return fail_at(x, v, path, "%s (got %s)", why,
-				       describe(v, got, sizeof(got)));
+			return cfg_fail_at(x, v, path, "%s (got %s)", why,
+					   cfg_yaml_describe(v, got, sizeof(got)));
 	}
 	return 0;
 }
@@ -722,20 +733,20 @@ static struct cfg_gpio_line *line_of(char *field)
 	return (struct cfg_gpio_line *)(void *)(field - offsetof(struct cfg_gpio_line, line));
 }
 
-static int conv_line(struct ctx *x, const struct cfg_key *k, const struct node *v, char *field,
-		     const char *path)
+static int conv_line(struct cfg_ctx *x, const struct cfg_key *k,
+		     const struct cfg_node *v, char *field, const char *path)
 {
 	struct cfg_gpio_line *g = line_of(field);
 	char got[200];
 	int64_t n;
 	int rc;
 
-	if (v->kind == N_SCALAR && v->plain && v->s[0] >= '0' && v->s[0] <= '9') {
+	if (v->kind == CFG_N_SCALAR && v->plain && v->s[0] >= '0' && v->s[0] <= '9') {
 		if (parse_i64(v->s, &n) || n < k->min || n > k->max)
-			return fail_at(x, v, path,
-				       "expected a line offset in %lld..%lld, or a quoted line "
-				       "name (got %s)", (long long)k->min, (long long)k->max,
-				       describe(v, got, sizeof(got)));
+			return cfg_fail_at(x, v, path,
+					   "expected a line offset in %lld..%lld, or a quoted line "
+					   "name (got %s)", (long long)k->min, (long long)k->max,
+					   cfg_yaml_describe(v, got, sizeof(got)));
 		g->offset = (int32_t)n;
 		snprintf(g->line, sizeof(g->line), "%d", g->offset);
 		return 0;
@@ -749,53 +760,59 @@ static int conv_line(struct ctx *x, const struct cfg_key *k, const struct node *
 }
 
 /* [[x, y], ...]: integers, x strictly increasing. */
-static int conv_curve(struct ctx *x, const struct cfg_key *k, const struct node *v,
+static int conv_curve(struct cfg_ctx *x, const struct cfg_key *k, const struct cfg_node *v,
 		      struct cfg_curve *field, const char *path)
 {
 	struct cfg_curve c = { .n = 0 };
 	char got[200];
 	int64_t lim[2][2] = { { k->min, k->max }, { (int64_t)k->fmin, (int64_t)k->fmax } };
 
-	if (v->kind != N_SEQ || v->first < 0)
-		return fail_at(x, v, path,
-			       "expected a list of 1 to %u points [x, y], x in %lld..%lld, "
-			       "e.g. [[0, 100], [10, 50]] (got %s)", CURVE_MAX, (long long)k->min,
-			       (long long)k->max, describe(v, got, sizeof(got)));
+	if (v->kind != CFG_N_SEQ || v->first < 0)
+		return cfg_fail_at(x, v, path,
+				   "expected a list of 1 to %u points [x, y], x in %lld..%lld, "
+				   "e.g. [[0, 100], [10, 50]] (got %s)", CURVE_MAX,
+				   (long long)k->min, (long long)k->max,
+				   cfg_yaml_describe(v, got, sizeof(got)));
 	for (int pi = v->first; pi >= 0; pi = x->n[pi].next) {
-		const struct node *pt = &x->n[pi];
+		const struct cfg_node *pt = &x->n[pi];
 		int64_t xy[2];
-		int vi = pt->kind == N_SEQ ? pt->first : -1;
+		int vi = pt->kind == CFG_N_SEQ ? pt->first : -1;
 		unsigned int j;
 
 		if (c.n == CURVE_MAX)
-			return fail_at(x, pt, path, "too many points: at most %u", CURVE_MAX);
+			return cfg_fail_at(x, pt, path, "too many points: at most %u", CURVE_MAX);
 		for (j = 0; j < 2 && vi >= 0; j++, vi = x->n[vi].next) {
-			const struct node *e = &x->n[vi];
+			const struct cfg_node *e = &x->n[vi];
 
-			if (e->kind != N_SCALAR || !e->plain || is_null(e) || parse_i64(e->s, &xy[j]))
-				return fail_at(x, e, path, "expected an integer %s (got %s)",
-					       j ? "y" : "x", describe(e, got, sizeof(got)));
+			if (e->kind != CFG_N_SCALAR || !e->plain || cfg_yaml_null(e) ||
+			    parse_i64(e->s, &xy[j]))
+				return cfg_fail_at(x, e, path, "expected an integer %s (got %s)",
+						   j ? "y" : "x",
+						   cfg_yaml_describe(e, got, sizeof(got)));
 			if (xy[j] < lim[j][0] || xy[j] > lim[j][1])
-				return fail_at(x, e, path, "%s out of range %lld..%lld (got %s)",
-					       j ? "y" : "x", (long long)lim[j][0],
-					       (long long)lim[j][1], describe(e, got, sizeof(got)));
+				return cfg_fail_at(x, e, path,
+						   "%s out of range %lld..%lld (got %s)",
+						   j ? "y" : "x", (long long)lim[j][0],
+						   (long long)lim[j][1],
+						   cfg_yaml_describe(e, got, sizeof(got)));
 		}
-		if (pt->kind == N_SEQ && (j != 2 || vi >= 0)) {
+		if (pt->kind == CFG_N_SEQ && (j != 2 || vi >= 0)) {
 			unsigned int nv = j;
 
 			for (; vi >= 0; vi = x->n[vi].next)
 				nv++;
-			return fail_at(x, pt, path,
-				       "expected a point [x, y] of two integers (got %u value%s)", nv,
-				       nv == 1 ? "" : "s");
+			return cfg_fail_at(x, pt, path,
+					   "expected a point [x, y] of two integers (got %u "
+					   "value%s)", nv, nv == 1 ? "" : "s");
 		}
-		if (pt->kind != N_SEQ)
-			return fail_at(x, pt, path, "expected a point [x, y] of two integers (got %s)",
-				       describe(pt, got, sizeof(got)));
+		if (pt->kind != CFG_N_SEQ)
+			return cfg_fail_at(x, pt, path,
+					   "expected a point [x, y] of two integers (got %s)",
+					   cfg_yaml_describe(pt, got, sizeof(got)));
 		if (c.n && xy[0] <= c.x[c.n - 1])
-			return fail_at(x, pt, path,
-				       "x must increase from point to point (%lld after %d)",
-				       (long long)xy[0], c.x[c.n - 1]);
+			return cfg_fail_at(x, pt, path,
+					   "x must increase from point to point (%lld after %d)",
+					   (long long)xy[0], c.x[c.n - 1]);
 		c.x[c.n] = (int32_t)xy[0];
 		c.y[c.n] = (int32_t)xy[1];
 		c.n++;
@@ -804,8 +821,8 @@ static int conv_curve(struct ctx *x, const struct cfg_key *k, const struct node 
 	return 0;
 }
 
-static int convert(struct ctx *x, const struct cfg_key *k, const struct node *v, char *field,
-		   const char *path)
+static int cfg_value_convert(struct cfg_ctx *x, const struct cfg_key *k,
+			     const struct cfg_node *v, char *field, const char *path)
 {
 	switch (k->type) {
 	case CFG_T_INT:
@@ -815,7 +832,7 @@ static int convert(struct ctx *x, const struct cfg_key *k, const struct node *v,
 	case CFG_T_STRING:
 		return conv_string(x, k, v, field, path);
 	case CFG_T_ENUM:
-		return conv_enum(x, k, v, (int *)(void *)field, path);
+		return cfg_value_enum(x, k, v, (int *)(void *)field, path);
 	case CFG_T_FLOAT:
 		return conv_float(x, k, v, (double *)(void *)field, path);
 	case CFG_T_GPIO_LINE:
@@ -825,19 +842,19 @@ static int convert(struct ctx *x, const struct cfg_key *k, const struct node *v,
 	case CFG_T_SECTION:
 		break;
 	}
-	return fail_at(x, v, path, "internal: no conversion");
+	return cfg_fail_at(x, v, path, "internal: no conversion");
 }
 
 /* ---- defaults ----------------------------------------------------------- */
 
-static int apply_defaults(struct ctx *x, const struct cfg_key *rows, char *base)
+static int apply_defaults(struct cfg_ctx *x, const struct cfg_key *rows, char *base)
 {
 	for (const struct cfg_key *k = rows; k->name; k++) {
 		unsigned int n = k->count ? k->count : 1;
 
 		for (unsigned int i = 0; i < n; i++) {
 			char *field = base + k->off + (size_t)i * k->size;
-			struct node v = { .kind = N_SCALAR, .plain = true };
+			struct cfg_node v = { .kind = CFG_N_SCALAR, .plain = true };
 			int rc;
 
 			if (k->type == CFG_T_SECTION) {
@@ -858,7 +875,7 @@ static int apply_defaults(struct ctx *x, const struct cfg_key *rows, char *base)
 			v.s = (char *)(uintptr_t)k->def;
 			v.len = strlen(k->def);
 			v.plain = v.len != 0; /* "" is an empty string, not null */
-			rc = convert(x, k, &v, field, k->name);
+			rc = cfg_value_convert(x, k, &v, field, k->name);
 			if (rc)
 				return rc;
 		}
@@ -893,9 +910,20 @@ static void apply_profile(struct cfg *c, const struct profile *p)
 	}
 }
 
+/* The schema's defaults, then the board's: its default roles and sensors. */
+static int cfg_value_defaults(struct cfg_ctx *x)
+{
+	int rc = apply_defaults(x, cfg_schema, (char *)&x->c);
+
+	if (rc)
+		return rc;
+	apply_profile(&x->c, x->p);
+	return 0;
+}
+
 /* ---- walking the document against the schema --------------------------- */
 
-static struct mark *mark_find(struct ctx *x, const struct cfg_key *row, uint32_t off)
+static struct cfg_mark *mark_find(struct cfg_ctx *x, const struct cfg_key *row, uint32_t off)
 {
 	for (unsigned int i = 0; i < x->nmarks; i++)
 		if (x->marks[i].row == row && x->marks[i].off == off)
@@ -904,7 +932,7 @@ static struct mark *mark_find(struct ctx *x, const struct cfg_key *row, uint32_t
 }
 
 /* Key given for the leaf field at @off, or NULL. */
-static const struct mark *mark_leaf(const struct ctx *x, uint32_t off)
+static const struct cfg_mark *cfg_walk_leaf(const struct cfg_ctx *x, uint32_t off)
 {
 	for (unsigned int i = 0; i < x->nmarks; i++)
 		if (x->marks[i].row->type != CFG_T_SECTION && x->marks[i].off == off)
@@ -915,10 +943,10 @@ static const struct mark *mark_leaf(const struct ctx *x, uint32_t off)
 /* Where to report a problem of the field at @off: the key itself if it was
  * given (and @leaf), else the innermost section around it that was, else
  * the top. */
-static void locate(const struct ctx *x, uint32_t off, bool leaf, int *line, int *col,
+static void locate(const struct cfg_ctx *x, uint32_t off, bool leaf, int *line, int *col,
 		   const char **path)
 {
-	const struct mark *m = leaf ? mark_leaf(x, off) : NULL, *best = NULL;
+	const struct cfg_mark *m = leaf ? cfg_walk_leaf(x, off) : NULL, *best = NULL;
 
 	if (m) {
 		*line = m->vline;
@@ -927,7 +955,7 @@ static void locate(const struct ctx *x, uint32_t off, bool leaf, int *line, int 
 		return;
 	}
 	for (unsigned int i = 0; i < x->nmarks; i++) {
-		const struct mark *s = &x->marks[i];
+		const struct cfg_mark *s = &x->marks[i];
 
 		if (s->row->type != CFG_T_SECTION || off < s->off || off >= s->off + s->size)
 			continue;
@@ -948,7 +976,7 @@ static void locate(const struct ctx *x, uint32_t off, bool leaf, int *line, int 
 	*path = "";
 }
 
-static const struct profile_channel *other_alias(const struct ctx *x, enum profile_ch_kind kind,
+static const struct profile_channel *other_alias(const struct cfg_ctx *x, enum profile_ch_kind kind,
 						 const char *name, const struct profile **which)
 {
 	for (unsigned int i = 0; i < PROFILE_COUNT; i++) {
@@ -1004,13 +1032,13 @@ static int stem_index(const struct cfg_key *k, const char *name)
 	return -1;
 }
 
-static int resolve(struct ctx *x, const struct cfg_key *rows, const struct node *key,
+static int resolve(struct cfg_ctx *x, const struct cfg_key *rows, const struct cfg_node *key,
 		   const char *path, const struct cfg_key **row, unsigned int *idx)
 {
 	const char *name = key->s;
 	const struct profile *q;
 	const struct profile_channel *ch;
-	struct cands c = { .want = name };
+	struct cfg_near c = { .want = name };
 	char list[200];
 	const struct cfg_key *k;
 
@@ -1021,7 +1049,7 @@ static int resolve(struct ctx *x, const struct cfg_key *rows, const struct node 
 			if (k->chan && !profile_channel(x->p, (enum profile_ch_kind)k->chan, 0)) {
 				q = NULL;
 				ch = other_alias(x, (enum profile_ch_kind)k->chan, name, &q);
-				return fail_at(
+				return cfg_fail_at(
 				    x, key, path, "the %s board has no %s%s%s%s", x->p->name,
 				    profile_ch_kind_name((enum profile_ch_kind)k->chan),
 				    q ? " (" : "", q ? q->name : "", q ? " has one)" : "");
@@ -1043,13 +1071,13 @@ static int resolve(struct ctx *x, const struct cfg_key *rows, const struct node 
 			channel_list(x->p, (enum profile_ch_kind)k->chan, list, sizeof(list));
 			if (i < 0) {
 				ch = other_alias(x, (enum profile_ch_kind)k->chan, name, &q);
-				return fail_at(x, key, path,
-					       "the %s board has no %s '%s' ('%s' is %s on %s); "
-					       "expected one of: %s", x->p->name,
-					       profile_ch_kind_name(ch->kind), name, name, ch->key,
-					       q->name, list);
+				return cfg_fail_at(x, key, path,
+						   "the %s board has no %s '%s' ('%s' is %s on "
+						   "%s); expected one of: %s", x->p->name,
+						   profile_ch_kind_name(ch->kind), name, name,
+						   ch->key, q->name, list);
 			}
-			return fail_at(
+			return cfg_fail_at(
 			    x, key, path, "the %s board has no %s '%s'; expected one of: %s",
 			    x->p->name, profile_ch_kind_name((enum profile_ch_kind)k->chan), name,
 			    list);
@@ -1060,26 +1088,27 @@ static int resolve(struct ctx *x, const struct cfg_key *rows, const struct node 
 	for (k = rows; k->name; k++) {
 		if (!k->count) {
 			if (!k->chan || profile_channel(x->p, (enum profile_ch_kind)k->chan, 0))
-				cand(&c, k->name);
+				cfg_near_add(&c, k->name);
 			continue;
 		}
 		for (unsigned int j = 0; j < x->p->nchans; j++) {
 			ch = &x->p->chans[j];
 			if (ch->kind == (enum profile_ch_kind)k->chan)
-				cand(&c, ch->key);
+				cfg_near_add(&c, ch->key);
 		}
 		for (unsigned int j = 0; j < x->p->nchans; j++) {
 			ch = &x->p->chans[j];
 			if (ch->kind == (enum profile_ch_kind)k->chan && ch->alias)
-				cand(&c, ch->alias);
+				cfg_near_add(&c, ch->alias);
 		}
 	}
-	char shown[SHOW_MAX * 4 + 8];
+	char shown[CFG_SHOW_MAX * 4 + 8];
 
-	show(name, key->len, shown, sizeof(shown));
-	if (near(&c))
-		return fail_at(x, key, path, "unknown key '%s'; did you mean '%s'?", shown, c.best);
-	return fail_at(x, key, path, "unknown key '%s'; expected one of: %s", shown, c.list);
+	cfg_yaml_show(name, key->len, shown, sizeof(shown));
+	if (cfg_near_close(&c))
+		return cfg_fail_at(x, key, path, "unknown key '%s'; did you mean '%s'?", shown,
+				   c.best);
+	return cfg_fail_at(x, key, path, "unknown key '%s'; expected one of: %s", shown, c.list);
 }
 
 static void join(char *out, size_t n, const char *a, const char *b)
@@ -1087,43 +1116,45 @@ static void join(char *out, size_t n, const char *a, const char *b)
 	snprintf(out, n, "%s%s%s", a, *a ? "." : "", b);
 }
 
-static int walk_map(struct ctx *x, int ni, const struct cfg_key *rows, char *base, uint32_t boff,
-		    const char *path)
+static int walk_map(struct cfg_ctx *x, int ni, const struct cfg_key *rows, char *base,
+		    uint32_t boff, const char *path)
 {
-	const struct node *m = &x->n[ni];
+	const struct cfg_node *m = &x->n[ni];
 	char got[200];
 
-	if (is_null(m))
+	if (cfg_yaml_null(m))
 		return 0; /* a section with every key commented out */
-	if (m->kind != N_MAP) {
+	if (m->kind != CFG_N_MAP) {
 		bool role = false;
 
 		for (const struct cfg_key *k = rows; k->name; k++)
 			role |= !strcmp(k->name, "role");
-		if (role && m->kind == N_SCALAR)
-			return fail_at(x, m, path,
-				       "expected a mapping of keys (got %s); a role is written "
-				       "{role: %s}", describe(m, got, sizeof(got)), m->s);
-		return fail_at(x, m, path, "expected a mapping of keys (got %s)",
-			       describe(m, got, sizeof(got)));
+		if (role && m->kind == CFG_N_SCALAR)
+			return cfg_fail_at(x, m, path,
+					   "expected a mapping of keys (got %s); a role is written "
+					   "{role: %s}", cfg_yaml_describe(m, got, sizeof(got)),
+					   m->s);
+		return cfg_fail_at(x, m, path, "expected a mapping of keys (got %s)",
+				   cfg_yaml_describe(m, got, sizeof(got)));
 	}
 	for (int ki = m->first; ki >= 0; ki = x->n[x->n[ki].next].next) {
-		const struct node *key = &x->n[ki], *val = &x->n[key->next];
+		const struct cfg_node *key = &x->n[ki], *val = &x->n[key->next];
 		const struct cfg_key *row = NULL;
 		unsigned int idx = 0;
-		struct mark *dup;
-		char kpath[PATH_MAX_LEN], shown[SHOW_MAX * 4 + 8];
+		struct cfg_mark *dup;
+		char kpath[CFG_PATH_MAX], shown[CFG_SHOW_MAX * 4 + 8];
 		uint32_t off;
 		char *field;
 		int rc;
 
-		if (key->kind != N_SCALAR)
-			return fail_at(x, key, path, "expected a key name (got %s)",
-				       describe(key, got, sizeof(got)));
+		if (key->kind != CFG_N_SCALAR)
+			return cfg_fail_at(x, key, path, "expected a key name (got %s)",
+					   cfg_yaml_describe(key, got, sizeof(got)));
 		if (!key->len || memchr(key->s, 0, key->len))
-			return fail_at(x, key, path, "expected a key name (got %s)",
-				       describe(key, got, sizeof(got)));
-		join(kpath, sizeof(kpath), path, show(key->s, key->len, shown, sizeof(shown)));
+			return cfg_fail_at(x, key, path, "expected a key name (got %s)",
+					   cfg_yaml_describe(key, got, sizeof(got)));
+		join(kpath, sizeof(kpath), path,
+		     cfg_yaml_show(key->s, key->len, shown, sizeof(shown)));
 		rc = resolve(x, rows, key, kpath, &row, &idx);
 		if (rc)
 			return rc;
@@ -1135,30 +1166,31 @@ static int walk_map(struct ctx *x, int ni, const struct cfg_key *rows, char *bas
 								   : dup->path;
 
 			if (strcmp(was, key->s))
-				return fail_at(x, key, kpath,
-					       "'%s' and '%s' (at %d:%d) name the same %s",
-					       key->s, was, dup->line, dup->col,
-					       row->chan ? profile_ch_kind_name(
-								   (enum profile_ch_kind)row->chan)
-							 : "key");
-			return fail_at(x, key, kpath, "duplicate key '%s' (first given at %d:%d)",
-				       key->s, dup->line, dup->col);
+				return cfg_fail_at(x, key, kpath,
+						   "'%s' and '%s' (at %d:%d) name the same %s",
+						   key->s, was, dup->line, dup->col,
+						   row->chan ? profile_ch_kind_name(
+								(enum profile_ch_kind)row->chan)
+							     : "key");
+			return cfg_fail_at(x, key, kpath,
+					   "duplicate key '%s' (first given at %d:%d)", key->s,
+					   dup->line, dup->col);
 		}
-		if (x->nmarks == MARKS_MAX)
-			return fail_at(x, key, kpath, "internal: too many keys");
-		x->marks[x->nmarks] = (struct mark){
+		if (x->nmarks == CFG_MARKS_MAX)
+			return cfg_fail_at(x, key, kpath, "internal: too many keys");
+		x->marks[x->nmarks] = (struct cfg_mark){
 			.row = row, .off = off, .line = key->line, .col = key->col,
 			.vline = val->line, .vcol = val->col,
 			.size = row->type == CFG_T_SECTION ? row->size : 0,
 		};
-		snprintf(x->marks[x->nmarks].path, PATH_MAX_LEN, "%s", kpath);
+		snprintf(x->marks[x->nmarks].path, CFG_PATH_MAX, "%s", kpath);
 		x->nmarks++;
 		if (row->type == CFG_T_SECTION) {
 			if (row->flags & CFG_K_OPTIONAL)
 				*(bool *)(void *)field = true;
 			rc = walk_map(x, key->next, row->sub, field, off, kpath);
 		} else {
-			rc = convert(x, row, val, field, kpath);
+			rc = cfg_value_convert(x, row, val, field, kpath);
 		}
 		if (rc)
 			return rc;
@@ -1166,10 +1198,16 @@ static int walk_map(struct ctx *x, int ni, const struct cfg_key *rows, char *bas
 	return 0;
 }
 
+/* The document, from its root, into x->c. */
+static int cfg_walk(struct cfg_ctx *x)
+{
+	return walk_map(x, x->root, cfg_schema, (char *)&x->c, 0, "");
+}
+
 /* ---- required keys ------------------------------------------------------ */
 
-static int check_required(struct ctx *x, const struct cfg_key *rows, const char *base,
-			  uint32_t boff, const char *path, const struct mark *anchor,
+static int check_required(struct cfg_ctx *x, const struct cfg_key *rows, const char *base,
+			  uint32_t boff, const char *path, const struct cfg_mark *anchor,
 			  const char *rel)
 {
 	for (const struct cfg_key *k = rows; k->name; k++) {
@@ -1179,8 +1217,8 @@ static int check_required(struct ctx *x, const struct cfg_key *rows, const char 
 			const struct profile_channel *ch = NULL;
 			const char *field = base + k->off + (size_t)i * k->size;
 			uint32_t off = boff + k->off + i * k->size;
-			const struct mark *m = mark_find(x, k, off);
-			char kname[48], kpath[PATH_MAX_LEN], krel[PATH_MAX_LEN];
+			const struct cfg_mark *m = mark_find(x, k, off);
+			char kname[48], kpath[CFG_PATH_MAX], krel[CFG_PATH_MAX];
 			bool need;
 			int rc;
 
@@ -1213,40 +1251,45 @@ static int check_required(struct ctx *x, const struct cfg_key *rows, const char 
 				continue;
 			join(krel, sizeof(krel), rel, kname);
 			if (anchor)
-				return fail(x, anchor->vline, anchor->vcol, anchor->path,
-					    "missing required key '%s'%s%s%s", krel,
-					    k->need_text ? " (" : "",
-					    k->need_text ? k->need_text : "",
-					    k->need_text ? ")" : "");
-			return fail(x, x->n[x->root].line, x->n[x->root].col, NULL,
-				    "missing required key '%s'%s%s%s", krel,
-				    k->need_text ? " (" : "", k->need_text ? k->need_text : "",
-				    k->need_text ? ")" : "");
+				return cfg_fail(x, anchor->vline, anchor->vcol, anchor->path,
+						"missing required key '%s'%s%s%s", krel,
+						k->need_text ? " (" : "",
+						k->need_text ? k->need_text : "",
+						k->need_text ? ")" : "");
+			return cfg_fail(x, x->n[x->root].line, x->n[x->root].col, NULL,
+					"missing required key '%s'%s%s%s", krel,
+					k->need_text ? " (" : "", k->need_text ? k->need_text : "",
+					k->need_text ? ")" : "");
 		}
 	}
 	return 0;
+}
+
+/* Every key that must be given, in every section in force, was given. */
+static int cfg_walk_required(struct cfg_ctx *x)
+{
+	return check_required(x, cfg_schema, (const char *)&x->c, 0, "", NULL, "");
 }
 
 /* ---- rules between keys ------------------------------------------------- */
 
 #define COFF(m) ((uint32_t)offsetof(struct cfg, m))
 
-static int fail_loc(struct ctx *x, uint32_t off, bool leaf, const char *fmt, ...)
+static int fail_loc(struct cfg_ctx *x, uint32_t off, bool leaf, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-static int fail_loc(struct ctx *x, uint32_t off, bool leaf, const char *fmt, ...)
+static int fail_loc(struct cfg_ctx *x, uint32_t off, bool leaf, const char *fmt, ...)
 {
 	const char *path;
-	int line, col;
+	int line, col, rc;
 	va_list ap;
 
 	if (x->failed)
 		return -EINVAL;
-	x->failed = true;
 	locate(x, off, leaf, &line, &col, &path);
 	va_start(ap, fmt);
-	set_msg(x->err, line, col, x->name, path, fmt, ap);
+	rc = cfg_fail_v(x, line, col, path, fmt, ap);
 	va_end(ap);
-	return -EINVAL;
+	return rc;
 }
 
 /* At the key of the field at @off, or around it. */
@@ -1254,7 +1297,7 @@ static int fail_loc(struct ctx *x, uint32_t off, bool leaf, const char *fmt, ...
 /* At the section at @off. */
 #define fail_sec(x, off, ...) fail_loc(x, off, false, __VA_ARGS__)
 
-static const char *chan_name(const struct ctx *x, enum profile_ch_kind kind, unsigned int i,
+static const char *chan_name(const struct cfg_ctx *x, enum profile_ch_kind kind, unsigned int i,
 			     char *buf, size_t n)
 {
 	const struct profile_channel *ch = profile_channel(x->p, kind, i);
@@ -1268,7 +1311,7 @@ static const char *chan_name(const struct ctx *x, enum profile_ch_kind kind, uns
 	return buf;
 }
 
-static int check_link(struct ctx *x)
+static int check_link(struct cfg_ctx *x)
 {
 	const struct cfg *c = &x->c;
 	uint32_t r = c->link.bitrate_bps;
@@ -1286,7 +1329,7 @@ static int check_link(struct ctx *x)
 					"500000, 800000 or 1000000 (got %u)", r);
 	}
 	if (c->link.heartbeat_period_ms * 2u > c->safety_floor.heartbeat_timeout_ms) {
-		uint32_t off = mark_leaf(x, COFF(link.heartbeat_period_ms))
+		uint32_t off = cfg_walk_leaf(x, COFF(link.heartbeat_period_ms))
 				       ? COFF(link.heartbeat_period_ms)
 				       : COFF(safety_floor.heartbeat_timeout_ms);
 
@@ -1299,7 +1342,7 @@ static int check_link(struct ctx *x)
 	return 0;
 }
 
-static int check_floor(struct ctx *x)
+static int check_floor(struct cfg_ctx *x)
 {
 	const struct cfg_safety_floor *f = &x->c.safety_floor;
 
@@ -1314,7 +1357,7 @@ static int check_floor(struct ctx *x)
 	return 0;
 }
 
-static int check_current(struct ctx *x)
+static int check_current(struct cfg_ctx *x)
 {
 	const struct cfg_current_sensors *s = &x->c.current_sensors;
 	uint32_t widest = 0;
@@ -1353,12 +1396,12 @@ static bool relay_unique(enum cfg_relay_role r)
 
 /* Of two channels that clash, report the one given in the file, the later
  * one when both were. */
-static uint32_t pick(struct ctx *x, uint32_t earlier, uint32_t later)
+static uint32_t pick(struct cfg_ctx *x, uint32_t earlier, uint32_t later)
 {
-	return !mark_leaf(x, later) && mark_leaf(x, earlier) ? earlier : later;
+	return !cfg_walk_leaf(x, later) && cfg_walk_leaf(x, earlier) ? earlier : later;
 }
 
-static int check_relays(struct ctx *x)
+static int check_relays(struct cfg_ctx *x)
 {
 	const struct cfg_relays *r = &x->c.relays;
 	bool contactor = false, carrier = false;
@@ -1400,7 +1443,7 @@ static int check_relays(struct ctx *x)
 	return 0;
 }
 
-static int check_inputs(struct ctx *x)
+static int check_inputs(struct cfg_ctx *x)
 {
 	const struct cfg_inputs *in = &x->c.inputs;
 	char a[48], b[48];
@@ -1434,7 +1477,7 @@ static int check_inputs(struct ctx *x)
 	return 0;
 }
 
-static int check_gpio(struct ctx *x)
+static int check_gpio(struct cfg_ctx *x)
 {
 	const struct cfg_gpio_line *l[] = {
 		&x->c.gpio.run_led, &x->c.gpio.fault_led, &x->c.gpio.mcu_reset,
@@ -1458,7 +1501,7 @@ static int check_gpio(struct ctx *x)
 }
 
 /* Each section's own rules between its keys (cfg_key.xcheck). */
-static int check_sections(struct ctx *x, const struct cfg_key *rows, const char *base,
+static int check_sections(struct cfg_ctx *x, const struct cfg_key *rows, const char *base,
 			  uint32_t boff)
 {
 	for (const struct cfg_key *k = rows; k->name; k++) {
@@ -1487,7 +1530,7 @@ static int check_sections(struct ctx *x, const struct cfg_key *rows, const char 
 }
 
 /* Two buses on one interface would mix their traffic. */
-static int check_buses(struct ctx *x)
+static int check_buses(struct cfg_ctx *x)
 {
 	const struct cfg *c = &x->c;
 	const char *link = c->link.interface;
@@ -1515,13 +1558,13 @@ static int check_buses(struct ctx *x)
 	return 0;
 }
 
-static int validate(struct ctx *x)
+/* The rules between keys, once every key has its value; the first one
+ * broken is the error. */
+static int cfg_rules_check(struct cfg_ctx *x)
 {
 	int rc;
 
-	rc = check_required(x, cfg_schema, (const char *)&x->c, 0, "", NULL, "");
-	if (!rc)
-		rc = check_link(x);
+	rc = check_link(x);
 	if (!rc)
 		rc = check_floor(x);
 	if (!rc)
@@ -1541,68 +1584,70 @@ static int validate(struct ctx *x)
 
 /* ---- entry points ------------------------------------------------------- */
 
-static int find_board(struct ctx *x)
+static int find_board(struct cfg_ctx *x)
 {
-	const struct node *r = &x->n[x->root];
+	const struct cfg_node *r = &x->n[x->root];
 	const struct cfg_key *k = &cfg_schema[0];
 	int id = 0, rc;
 
 	for (int ki = r->first; ki >= 0; ki = x->n[x->n[ki].next].next) {
-		const struct node *key = &x->n[ki];
+		const struct cfg_node *key = &x->n[ki];
 
-		if (key->kind != N_SCALAR || strcmp(key->s, k->name))
+		if (key->kind != CFG_N_SCALAR || strcmp(key->s, k->name))
 			continue;
-		rc = conv_enum(x, k, &x->n[key->next], &id, k->name);
+		rc = cfg_value_enum(x, k, &x->n[key->next], &id, k->name);
 		if (rc)
 			return rc;
 		x->c.board = (enum profile_id)id;
 		x->p = profile_by_id(x->c.board);
 		return 0;
 	}
-	return fail(x, r->line, r->col, NULL,
-		    "missing required key 'board' (main-2r or main-2.1)");
+	return cfg_fail(x, r->line, r->col, NULL,
+			"missing required key 'board' (main-2r or main-2.1)");
 }
 
-static int parse(struct ctx *x, const char *buf, size_t len)
+static int parse(struct cfg_ctx *x, const char *buf, size_t len)
 {
 	char got[200];
 	int rc;
 
 	x->root = -1;
 	if (len > CFG_FILE_MAX) {
-		fail(x, 0, 0, NULL, "too large: %zu bytes, at most %u", len, CFG_FILE_MAX);
+		cfg_fail(x, 0, 0, NULL, "too large: %zu bytes, at most %u", len, CFG_FILE_MAX);
 		return -EFBIG;
 	}
-	rc = build(x, buf ? buf : "", buf ? len : 0);
+	rc = cfg_yaml_read(x, buf ? buf : "", buf ? len : 0);
 	if (rc)
 		return rc;
-	if (x->root < 0 || is_null(&x->n[x->root]))
-		return fail(x, x->root < 0 ? 1 : x->n[x->root].line,
-			    x->root < 0 ? 1 : x->n[x->root].col, NULL,
-			    "empty configuration: expected a mapping with at least board, link, "
-			    "pack, safety_floor and current_sensors");
-	if (x->n[x->root].kind != N_MAP)
-		return fail_at(x, &x->n[x->root], NULL,
-			       "expected a mapping of keys at the top (got %s)",
-			       describe(&x->n[x->root], got, sizeof(got)));
+	if (x->root < 0 || cfg_yaml_null(&x->n[x->root]))
+		return cfg_fail(x, x->root < 0 ? 1 : x->n[x->root].line,
+				x->root < 0 ? 1 : x->n[x->root].col, NULL,
+				"empty configuration: expected a mapping with at least board, "
+				"link, pack, safety_floor and current_sensors");
+	if (x->n[x->root].kind != CFG_N_MAP)
+		return cfg_fail_at(x, &x->n[x->root], NULL,
+				   "expected a mapping of keys at the top (got %s)",
+				   cfg_yaml_describe(&x->n[x->root], got, sizeof(got)));
 	rc = find_board(x);
 	if (rc)
 		return rc;
-	rc = apply_defaults(x, cfg_schema, (char *)&x->c);
+	rc = cfg_value_defaults(x);
 	if (rc)
 		return rc;
-	apply_profile(&x->c, x->p);
-	rc = walk_map(x, x->root, cfg_schema, (char *)&x->c, 0, "");
+	rc = cfg_walk(x);
 	if (rc)
 		return rc;
-	return validate(x);
+	rc = cfg_walk_required(x);
+	if (rc)
+		return rc;
+	return cfg_rules_check(x);
 }
 
 int cfg_parse(const char *name, const char *buf, size_t len, struct cfg *out,
 	      struct cfg_error *err)
 {
 	struct cfg_error scratch;
-	struct ctx *x = calloc(1, sizeof(*x));
+	struct cfg_ctx *x = calloc(1, sizeof(*x));
 	int rc;
 
 	if (!err)
@@ -1618,7 +1663,7 @@ int cfg_parse(const char *name, const char *buf, size_t len, struct cfg *out,
 	/* memcpy, padding included: equal inputs give equal bytes */
 	if (!rc && out)
 		memcpy(out, &x->c, sizeof(*out));
-	tree_free(x);
+	cfg_yaml_free(x);
 	free(x);
 	return rc;
 }
