@@ -304,7 +304,51 @@ static int parse_int(const char *opt, const char *s, long lo, long hi, long *out
 	return 0;
 }
 
-int main(int argc, char **argv)
+struct opts {
+	const char *uri;
+	long interval_ms, duration_s, relays, boards, cells, temps, hb_ms;
+	bool json, arm, tty;
+};
+
+/* One option from getopt_long(): -1 to go on, or the status to exit with. */
+static int set_option(int opt, const char *arg, struct opts *o)
+{
+	switch (opt) {
+	case 'l':
+		o->uri = arg;
+		return -1;
+	case 'i':
+		return parse_int("--interval-ms", arg, 100, 3600000, &o->interval_ms) ? 2 : -1;
+	case 'j':
+		o->json = true;
+		return -1;
+	case 'd':
+		return parse_int("--duration", arg, 1, 86400 * 365, &o->duration_s) ? 2 : -1;
+	case 'a':
+		o->arm = true;
+		return -1;
+	case 'r':
+		return parse_int("--relays", arg, 0, 15, &o->relays) ? 2 : -1;
+	case 'b':
+		return parse_int("--boards", arg, 1, 32, &o->boards) ? 2 : -1;
+	case 'c':
+		return parse_int("--cells", arg, 1, 24, &o->cells) ? 2 : -1;
+	case 't':
+		return parse_int("--temps", arg, 0, 8, &o->temps) ? 2 : -1;
+	case 1:
+		return parse_int("--heartbeat-ms", arg, BP_HEARTBEAT_MIN_MS,
+				 BP_HEARTBEAT_CEILING_MS, &o->hb_ms) ? 2 : -1;
+	case 'h':
+		usage(stdout);
+		return 0;
+	default:
+		usage(stderr);
+		return 2;
+	}
+}
+
+/* The command line into *o: -1 to go on, or the status to exit with. */
+static int parse_args(int argc, char **argv, struct opts *o)
 {
 	static const struct option opts[] = {
 		{ "link", required_argument, 0, 'l' },
@@ -320,160 +364,171 @@ int main(int argc, char **argv)
 		{ "help", no_argument, 0, 'h' },
 		{ 0, 0, 0, 0 },
 	};
-	const char *uri = NULL;
-	long interval = 1000, duration = 0, relays = 0x5, boards = 1, cells = 16, temps = 4;
-	long hb = BP_HEARTBEAT_DEFAULT_MS;
-	bool json = false, arm = false, tty = isatty(1);
-	int opt, rc, ep, tfd, sfd;
-	struct bp_config cfg;
-	uint32_t crc = 0, ticks = 0;
-	uint8_t hb_ctr = 0, out_ctr = 0;
-	double t0, last_show;
-	sigset_t mask;
-	struct itimerspec its = { { 0, 100000000 }, { 0, 100000000 } };
-	struct epoll_event ev = { .events = EPOLLIN };
+	int opt, rc;
 
+	*o = (struct opts){
+		.interval_ms = 1000, .relays = 0x5, .boards = 1, .cells = 16, .temps = 4,
+		.hb_ms = BP_HEARTBEAT_DEFAULT_MS, .tty = isatty(1),
+	};
 	while ((opt = getopt_long(argc, argv, "l:i:jd:ar:b:c:t:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'l':
-			uri = optarg;
-			break;
-		case 'i':
-			if (parse_int("--interval-ms", optarg, 100, 3600000, &interval))
-				return 2;
-			break;
-		case 'j':
-			json = true;
-			break;
-		case 'd':
-			if (parse_int("--duration", optarg, 1, 86400 * 365, &duration))
-				return 2;
-			break;
-		case 'a':
-			arm = true;
-			break;
-		case 'r':
-			if (parse_int("--relays", optarg, 0, 15, &relays))
-				return 2;
-			break;
-		case 'b':
-			if (parse_int("--boards", optarg, 1, 32, &boards))
-				return 2;
-			break;
-		case 'c':
-			if (parse_int("--cells", optarg, 1, 24, &cells))
-				return 2;
-			break;
-		case 't':
-			if (parse_int("--temps", optarg, 0, 8, &temps))
-				return 2;
-			break;
-		case 1:
-			if (parse_int("--heartbeat-ms", optarg, BP_HEARTBEAT_MIN_MS,
-				      BP_HEARTBEAT_CEILING_MS, &hb))
-				return 2;
-			break;
-		case 'h':
-			usage(stdout);
-			return 0;
-		default:
-			usage(stderr);
-			return 2;
-		}
+		rc = set_option(opt, optarg, o);
+		if (rc >= 0)
+			return rc;
 	}
-	if (!uri || optind < argc) {
+	if (!o->uri || optind < argc) {
 		usage(stderr);
 		return 2;
 	}
-	rc = canio_open(uri, 1000000, &link_);
-	if (rc < 0) {
-		fprintf(stderr, "%s: cannot open %s: %s\n", prog, uri, strerror(-rc));
-		return 1;
-	}
-	bp_asm_init(&v.as);
-	simcfg_default(&cfg, (uint8_t)boards, (uint8_t)cells, (uint8_t)temps);
-	cfg.heartbeat_timeout_ms = (uint16_t)hb;
+	return -1;
+}
+
+struct loop {
+	const struct opts *o;
+	struct bp_config cfg;
+	uint32_t crc, ticks;
+	uint8_t hb_ctr, out_ctr;
+	double t0, last_show;
+	int ep, tfd, sfd;
+};
+
+/*
+ * SIGINT and SIGTERM arrive on a signalfd so that the summary is still
+ * printed; a 100 ms timer paces the heartbeat and the refresh.
+ */
+static int open_loop(struct loop *l)
+{
+	struct itimerspec its = { { 0, 100000000 }, { 0, 100000000 } };
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t mask;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || tfd < 0 || ep < 0 || timerfd_settime(tfd, 0, &its, NULL) < 0) {
+	l->sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	l->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	l->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (l->sfd < 0 || l->tfd < 0 || l->ep < 0 || timerfd_settime(l->tfd, 0, &its, NULL) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, strerror(errno));
-		return 1;
+		return -1;
 	}
 	ev.data.fd = canio_fd(link_);
-	epoll_ctl(ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
-	ev.data.fd = tfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, tfd, &ev);
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, ev.data.fd, &ev);
+	ev.data.fd = l->tfd;
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->tfd, &ev);
+	ev.data.fd = l->sfd;
+	epoll_ctl(l->ep, EPOLL_CTL_ADD, l->sfd, &ev);
+	return 0;
+}
 
-	t0 = last_show = now_s();
+/*
+ * The daemon's part under --arm: once a second, push the configuration until
+ * the bridge reports it active with our CRC; from then on, a heartbeat and
+ * the relay command every tick.
+ */
+static void arm_tick(struct loop *l)
+{
+	struct bp_msg m = { .type = BP_T_HEARTBEAT };
+	bool ours = v.have_status && v.status.cfg_state == BP_CFG_ACTIVE &&
+		    v.status.cfg_crc == l->crc && l->crc;
+
+	if (!ours && l->ticks % 10 == 1)
+		l->crc = push_config(&l->cfg);
+	if (!ours)
+		return;
+	m.u.hb.ctr = l->hb_ctr++;
+	m.u.hb.daemon_state = 1;
+	m.u.hb.cfg_crc = l->crc;
+	send_msg(&m);
+	memset(&m, 0, sizeof(m));
+	m.type = BP_T_OUTPUT_CMD;
+	m.u.out.ctr = l->out_ctr++;
+	m.u.out.relays = (uint8_t)l->o->relays;
+	send_msg(&m);
+}
+
+/* A timer tick: true when --duration is over. */
+static bool on_tick(struct loop *l)
+{
+	const struct opts *o = l->o;
+	uint64_t exp;
+	double t = now_s();
+
+	if (read(l->tfd, &exp, sizeof(exp)) < 0)
+		return false;
+	l->ticks++;
+	if (o->arm)
+		arm_tick(l);
+	if ((t - l->last_show) * 1000 >= (double)o->interval_ms) {
+		show(o->json, o->tty, t - l->last_show);
+		l->last_show = t;
+	}
+	return o->duration_s && t - l->t0 >= (double)o->duration_s;
+}
+
+/* Decode every frame waiting on the link: false when the link failed. */
+static bool drain_link(void)
+{
+	struct canio_frame cf;
+	int rc;
+
+	while ((rc = canio_recv(link_, &cf)) == 1)
+		take(&cf);
+	if (rc < 0) {
+		fprintf(stderr, "%s: link: %s\n", prog, strerror(-rc));
+		return false;
+	}
+	return true;
+}
+
+/* Until a signal, the end of --duration or a failure of the link or of epoll. */
+static void watch(struct loop *l)
+{
+	l->t0 = l->last_show = now_s();
 	for (;;) {
 		struct epoll_event evs[4];
-		int n = epoll_wait(ep, evs, 4, -1);
+		int n = epoll_wait(l->ep, evs, 4, -1);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			break;
+			return;
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;
 
-			if (fd == sfd)
-				goto out;
-			if (fd == tfd) {
-				uint64_t exp;
-				double t = now_s();
-
-				if (read(tfd, &exp, sizeof(exp)) < 0)
-					continue;
-				ticks++;
-				if (arm) {
-					struct bp_msg m = { .type = BP_T_HEARTBEAT };
-					bool ours = v.have_status &&
-						    v.status.cfg_state == BP_CFG_ACTIVE &&
-						    v.status.cfg_crc == crc && crc;
-
-					if (!ours && ticks % 10 == 1)
-						crc = push_config(&cfg);
-					if (ours) {
-						m.u.hb.ctr = hb_ctr++;
-						m.u.hb.daemon_state = 1;
-						m.u.hb.cfg_crc = crc;
-						send_msg(&m);
-						memset(&m, 0, sizeof(m));
-						m.type = BP_T_OUTPUT_CMD;
-						m.u.out.ctr = out_ctr++;
-						m.u.out.relays = (uint8_t)relays;
-						send_msg(&m);
-					}
-				}
-				if ((t - last_show) * 1000 >= (double)interval) {
-					show(json, tty, t - last_show);
-					last_show = t;
-				}
-				if (duration && t - t0 >= (double)duration)
-					goto out;
-			} else {
-				struct canio_frame cf;
-
-				while ((rc = canio_recv(link_, &cf)) == 1)
-					take(&cf);
-				if (rc < 0) {
-					fprintf(stderr, "%s: link: %s\n", prog, strerror(-rc));
-					goto out;
-				}
+			if (fd == l->sfd)
+				return;
+			if (fd == l->tfd) {
+				if (on_tick(l))
+					return;
+			} else if (!drain_link()) {
+				return;
 			}
 		}
 	}
-out:
-	if (!json)
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct loop l = { .o = &o };
+	int rc = parse_args(argc, argv, &o);
+
+	if (rc >= 0)
+		return rc;
+	rc = canio_open(o.uri, 1000000, &link_);
+	if (rc < 0) {
+		fprintf(stderr, "%s: cannot open %s: %s\n", prog, o.uri, strerror(-rc));
+		return 1;
+	}
+	bp_asm_init(&v.as);
+	simcfg_default(&l.cfg, (uint8_t)o.boards, (uint8_t)o.cells, (uint8_t)o.temps);
+	l.cfg.heartbeat_timeout_ms = (uint16_t)o.hb_ms;
+	if (open_loop(&l) < 0)
+		return 1;
+	watch(&l);
+	if (!o.json)
 		fprintf(stderr, "%s: %" PRIu64 " frames, %" PRIu64 " bad, %" PRIu64 " lost\n", prog,
 			v.frames, v.bad, lost_total());
 	canio_close(link_);
