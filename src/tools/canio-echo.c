@@ -65,121 +65,168 @@ static void print_stats(const struct canio *c, uint32_t echoed)
 	fflush(stdout);
 }
 
-int main(int argc, char **argv)
-{
-	const char *uri = NULL;
-	uint32_t count = 0, timeout_ms = 0, bitrate = 0, echoed = 0;
-	struct epoll_event ev;
-	struct canio *c;
-	sigset_t sigs;
-	int64_t last;
-	int ep, sfd, rc, i, status = 1;
+struct opts {
+	const char *uri;
+	uint32_t count, timeout_ms, bitrate;
+};
 
-	for (i = 1; i < argc; i++) {
+/* The command line into *o: false when it is not a valid one. */
+static bool parse_args(int argc, char **argv, struct opts *o)
+{
+	for (int i = 1; i < argc; i++) {
 		uint32_t *dst = NULL;
 
 		if (!strcmp(argv[i], "--count"))
-			dst = &count;
+			dst = &o->count;
 		else if (!strcmp(argv[i], "--timeout-ms"))
-			dst = &timeout_ms;
+			dst = &o->timeout_ms;
 		else if (!strcmp(argv[i], "--bitrate"))
-			dst = &bitrate;
-		else if (argv[i][0] != '-' && !uri) {
-			uri = argv[i];
+			dst = &o->bitrate;
+		else if (argv[i][0] != '-' && !o->uri) {
+			o->uri = argv[i];
 			continue;
 		}
-		if (!dst || i + 1 >= argc || !parse_u32(argv[i + 1], dst)) {
-			usage();
-			return 2;
-		}
+		if (!dst || i + 1 >= argc || !parse_u32(argv[i + 1], dst))
+			return false;
 		i++;
 	}
-	if (!uri) {
-		usage();
-		return 2;
-	}
+	return o->uri != NULL;
+}
 
-	rc = canio_open(uri, bitrate, &c);
+struct echo {
+	const struct opts *o;
+	struct canio *c;
+	int ep, sfd;
+	uint32_t echoed;
+	int64_t last;		/* the start or the last echo: --timeout-ms counts from it */
+};
+
+/*
+ * SIGINT and SIGTERM arrive on a signalfd so that the statistics are still
+ * printed. Returns 0, or -1 after saying why.
+ */
+static int open_echo(struct echo *e)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t sigs;
+	int rc = canio_open(e->o->uri, e->o->bitrate, &e->c);
+
 	if (rc < 0) {
-		fprintf(stderr, "canio-echo: %s: %s\n", uri, strerror(-rc));
-		return 2;
+		fprintf(stderr, "canio-echo: %s: %s\n", e->o->uri, strerror(-rc));
+		return -1;
 	}
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
-	sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (sfd < 0 || ep < 0) {
+	e->sfd = signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK);
+	e->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (e->sfd < 0 || e->ep < 0) {
 		perror("canio-echo");
-		canio_close(c);
-		return 2;
+		canio_close(e->c);
+		return -1;
 	}
-	ev.events = EPOLLIN;
-	ev.data.fd = canio_fd(c);
-	epoll_ctl(ep, EPOLL_CTL_ADD, canio_fd(c), &ev);
-	ev.data.fd = sfd;
-	epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev);
+	ev.data.fd = canio_fd(e->c);
+	epoll_ctl(e->ep, EPOLL_CTL_ADD, canio_fd(e->c), &ev);
+	ev.data.fd = e->sfd;
+	epoll_ctl(e->ep, EPOLL_CTL_ADD, e->sfd, &ev);
+	return 0;
+}
 
-	last = now_ms();
+static bool all_echoed(const struct echo *e)
+{
+	return e->o->count && e->echoed >= e->o->count;
+}
+
+/*
+ * Echo the frames waiting on the link, stopping at --count. Returns 0, or a
+ * negative errno when the link failed.
+ */
+static int echo_pending(struct echo *e)
+{
+	struct canio_frame f;
+	int rc;
+
+	while ((rc = canio_recv(e->c, &f)) == 1) {
+		int s;
+
+		f.id = (f.id + 1) & (f.ext ? 0x1FFFFFFFu : 0x7FFu);
+		s = canio_send(e->c, &f);
+		if (s < 0 && s != -EAGAIN && s != -ENOBUFS)
+			return s;
+		/* a dropped reply is counted in tx_dropped, the peer sees the gap */
+		e->echoed++;
+		e->last = now_ms();
+		if (all_echoed(e))
+			return 0;
+	}
+	return rc;
+}
+
+/* Whether SIGINT or SIGTERM is among the n events. */
+static bool signalled(const struct echo *e, const struct epoll_event *evs, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct signalfd_siginfo si;
+
+		if (evs[i].data.fd == e->sfd && read(e->sfd, &si, sizeof(si)) > 0)
+			return true;
+	}
+	return false;
+}
+
+/* Echo until --count, --timeout-ms, a signal or a failure; returns the exit status. */
+static int echo_loop(struct echo *e)
+{
+	const struct opts *o = e->o;
+
+	e->last = now_ms();
 	for (;;) {
 		struct canio_frame f;
 		struct epoll_event evs[2];
-		int n;
+		int n, rc = echo_pending(e);
 
-		while ((rc = canio_recv(c, &f)) == 1) {
-			int s;
-
-			f.id = (f.id + 1) & (f.ext ? 0x1FFFFFFFu : 0x7FFu);
-			s = canio_send(c, &f);
-			if (s < 0 && s != -EAGAIN && s != -ENOBUFS) {
-				rc = s;
-				break;
-			}
-			/* a dropped reply is counted in tx_dropped, the peer sees the gap */
-			echoed++;
-			last = now_ms();
-			if (count && echoed >= count) {
-				rc = 0;
-				break;
-			}
-		}
 		if (rc < 0) {
-			fprintf(stderr, "canio-echo: %s: %s\n", uri, strerror(-rc));
-			break;
+			fprintf(stderr, "canio-echo: %s: %s\n", o->uri, strerror(-rc));
+			return 1;
 		}
-		if (count && echoed >= count) {
+		if (all_echoed(e)) {
 			/* let the last reply leave before the link closes */
-			canio_recv(c, &f);
-			status = 0;
-			break;
+			canio_recv(e->c, &f);
+			return 0;
 		}
-		if (timeout_ms && now_ms() - last >= timeout_ms) {
-			status = count ? 1 : 0;
-			if (count)
+		if (o->timeout_ms && now_ms() - e->last >= o->timeout_ms) {
+			if (o->count)
 				fprintf(stderr, "canio-echo: timeout after %" PRIu32 " of %" PRIu32
-					" frames\n", echoed, count);
-			break;
+					" frames\n", e->echoed, o->count);
+			return o->count ? 1 : 0;
 		}
-		n = epoll_wait(ep, evs, 2, TICK_MS);
+		n = epoll_wait(e->ep, evs, 2, TICK_MS);
 		if (n < 0 && errno != EINTR) {
 			perror("canio-echo: epoll_wait");
-			break;
+			return 1;
 		}
-		for (i = 0; i < n; i++)
-			if (evs[i].data.fd == sfd) {
-				struct signalfd_siginfo si;
-
-				if (read(sfd, &si, sizeof(si)) > 0) {
-					status = count ? 1 : 0;
-					goto out;
-				}
-			}
+		if (signalled(e, evs, n))
+			return o->count ? 1 : 0;
 	}
-out:
-	print_stats(c, echoed);
-	canio_close(c);
-	close(ep);
-	close(sfd);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	struct echo e = { .o = &o };
+	int status;
+
+	if (!parse_args(argc, argv, &o)) {
+		usage();
+		return 2;
+	}
+	if (open_echo(&e) < 0)
+		return 2;
+	status = echo_loop(&e);
+	print_stats(e.c, e.echoed);
+	canio_close(e.c);
+	close(e.ep);
+	close(e.sfd);
 	return status;
 }
