@@ -1,15 +1,20 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Modbus-RTU and Modbus-TCP servers (libmodbus) with the SunSpec map.
-#   mbmap: the register map and the protocol rules (pure)
+#   mbmap: the register map and the protocol rules (pure): the image and the
+#     requests (mbmap.c), the SunSpec models (mbmap_sunspec.c, mbmap_m805.c),
+#     the vendor block (mbmap_vendor.c), the points (mbmap_point.c) and the
+#     framing (mbmap_frame.c)
 #   mbsrv: the RTU and TCP servers on the event loop
 #   modbus_if: the servers and the map fed by the view, acting through the host
-MODBUS_SRCS := src/iface/mbmap_sunspec.c src/iface/mbsrv.c src/iface/modbus_if.c src/iface/host.c
+MBMAP_SRCS := src/iface/mbmap.c src/iface/mbmap_frame.c src/iface/mbmap_m805.c \
+	src/iface/mbmap_point.c src/iface/mbmap_sunspec.c src/iface/mbmap_vendor.c
+MODBUS_SRCS := $(MBMAP_SRCS) src/iface/mbsrv.c src/iface/modbus_if.c src/iface/host.c
 LIBS_MODBUS = $(eval LIBS_MODBUS := $(shell $(PKG_CONFIG) --libs libmodbus))$(LIBS_MODBUS)
 MODBUS_CFLAGS = $(eval MODBUS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmodbus))$(MODBUS_CFLAGS)
 CPPFLAGS += $(MODBUS_CFLAGS)
 
 UNIT_TESTS += test_mbmap
-test_mbmap_SRCS := tests/unit/test_mbmap.c src/iface/mbmap_sunspec.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+test_mbmap_SRCS := tests/unit/test_mbmap.c $(MBMAP_SRCS) $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
 test_mbmap_LIBS = $(LIBS_YAML)
 
@@ -21,7 +26,7 @@ test_modbus_if_LIBS = $(LIBS_MODBUS) $(LIBS_YAML) -lsystemd -lpthread
 
 # mbmapdoc: docs/modbus-map.md from the point tables
 PROGRAMS += mbmapdoc
-mbmapdoc_SRCS := src/tools/mbmapdoc.c src/iface/mbmap_sunspec.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+mbmapdoc_SRCS := src/tools/mbmapdoc.c $(MBMAP_SRCS) $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c
 mbmapdoc_LIBS = $(LIBS_YAML)
 
@@ -42,7 +47,8 @@ FUZZ_MODBUS_FLAGS := -std=c11 -g -O1 $(WARN) $(WERROR) \
 FUZZ_TARGETS += fuzz-modbus
 .PHONY: fuzz-modbus
 
-$(B)/fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c src/iface/mbmap_sunspec.c src/iface/mbmap.h src/logic/view.h
+$(B)/fuzz/fuzz_modbus: tests/fuzz/fuzz_modbus.c $(MBMAP_SRCS) $(wildcard src/iface/mbmap*.h) \
+		src/logic/view.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_MODBUS_FLAGS) -o $@ $(filter %.c,$^)
 
@@ -56,7 +62,7 @@ fuzz-modbus: $(B)/fuzz/fuzz_modbus
 # Benchmarks: Modbus-TCP reads per second beside a bare libmodbus server, and
 # the RTU turnaround on a pty (bench/modbus.sh), run by make bench.
 PROGRAMS += bench_modbus
-bench_modbus_SRCS := bench/bench_modbus.c src/iface/mbmap_sunspec.c
+bench_modbus_SRCS := bench/bench_modbus.c $(MBMAP_SRCS)
 bench_modbus_LIBS = $(LIBS_MODBUS) -lpthread
 
 bench: bench-modbus
