@@ -316,11 +316,12 @@ static void fill1(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 	}
 }
 
-static void fill802(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+/* ID and L, and the scale factors: fixed, from the setup, or from the
+ * capacity (AHRtg_SF). */
+static void fill802_head(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 {
 	const struct view *v = c->v;
 	const struct mbmap_setup *s = c->set;
-	int64_t x;
 
 	switch (pt) {
 	case P802_ID:
@@ -329,21 +330,44 @@ static void fill802(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 	case P802_L:
 		setv(o, MBMAP_L802);
 		break;
+	case P802_AHRTG_SF:
+		setv(o, ahrtg_sf(v->capacity_mAh));
+		break;
+	case P802_WHRTG_SF:
+		setv(o, 0);
+		break;
+	case P802_WCHADISCHAMAX_SF:
+		setv(o, s->wmax_sf);
+		break;
+	case P802_SOC_SF:
+	case P802_DOD_SF:
+	case P802_SOH_SF:
+	case P802_V_SF:
+	case P802_A_SF:
+	case P802_AMAX_SF:
+		setv(o, -1);
+		break;
+	case P802_CELLV_SF:
+		setv(o, -3);
+		break;
+	case P802_W_SF:
+		setv(o, s->w_sf);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Capacity, state of charge and health, cycles. */
+static void fill802_charge(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+
+	switch (pt) {
 	case P802_AHRTG:
 		if (v->capacity_mAh)
 			setv(o, scale_down(v->capacity_mAh,
 					   (unsigned int)(3 + ahrtg_sf(v->capacity_mAh))));
-		break;
-	case P802_WCHARTEMAX:
-	case P802_WDISCHARTEMAX:
-		if (v->limits_valid && v->pack_valid) {
-			/* mA x mV = uW; W counts are 10^(6 + sf) uW */
-			uint64_t uW = (uint64_t)(pt == P802_WCHARTEMAX ? v->ccl_mA : v->dcl_mA) *
-				      v->pack_mV;
-
-			/* in mW, so that any product fits */
-			setv(o, scale_down((int64_t)(uW / 1000u), (unsigned int)(3 + s->wmax_sf)));
-		}
 		break;
 	case P802_SOC:
 		if (v->soc_valid)
@@ -360,6 +384,19 @@ static void fill802(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 	case P802_NCYC:
 		setv(o, v->counters.full_cycles_dcyc / 100u);
 		break;
+	default:
+		break;
+	}
+}
+
+/* State, events and the control points. */
+static void fill802_state(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+	const struct mbmap_setup *s = c->set;
+	int64_t x;
+
+	switch (pt) {
 	case P802_CHAST:
 		if (chast(v, &x))
 			setv(o, x);
@@ -394,6 +431,20 @@ static void fill802(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 	case P802_EVTVND2:
 		setv(o, v->faults);
 		break;
+	case P802_SETOP:
+		setv(o, c->disconnect ? 2 : 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Pack and cell voltages, and the voltage limits. */
+static void fill802_volts(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+
+	switch (pt) {
 	case P802_V:
 		if (v->pack_valid)
 			setv(o, scale_down(v->pack_mV, 2));
@@ -410,14 +461,6 @@ static void fill802(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 		if (v->pack_valid && cell_ok(v->cell_max_mV))
 			setv(o, v->cell_max_mV);
 		break;
-	case P802_CELLVMIN:
-		if (v->pack_valid && cell_ok(v->cell_min_mV))
-			setv(o, v->cell_min_mV);
-		break;
-	case P802_CELLVAVG:
-		if (v->pack_valid && cell_ok(v->cell_mean_mV))
-			setv(o, v->cell_mean_mV);
-		break;
 	case P802_CELLVMAXSTR:
 	case P802_CELLVMINSTR:
 		if (v->pack_valid)
@@ -427,9 +470,40 @@ static void fill802(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 		if (v->pack_valid)
 			setv(o, v->cell_max_board);
 		break;
+	case P802_CELLVMIN:
+		if (v->pack_valid && cell_ok(v->cell_min_mV))
+			setv(o, v->cell_min_mV);
+		break;
 	case P802_CELLVMINMOD:
 		if (v->pack_valid)
 			setv(o, v->cell_min_board);
+		break;
+	case P802_CELLVAVG:
+		if (v->pack_valid && cell_ok(v->cell_mean_mV))
+			setv(o, v->cell_mean_mV);
+		break;
+	default:
+		break;
+	}
+}
+
+/* Current and power, and their limits. */
+static void fill802_power(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+	const struct mbmap_setup *s = c->set;
+
+	switch (pt) {
+	case P802_WCHARTEMAX:
+	case P802_WDISCHARTEMAX:
+		if (v->limits_valid && v->pack_valid) {
+			/* mA x mV = uW; W counts are 10^(6 + sf) uW */
+			uint64_t uW = (uint64_t)(pt == P802_WCHARTEMAX ? v->ccl_mA : v->dcl_mA) *
+				      v->pack_mV;
+
+			/* in mW, so that any product fits */
+			setv(o, scale_down((int64_t)(uW / 1000u), (unsigned int)(3 + s->wmax_sf)));
+		}
 		break;
 	case P802_A:
 		if (v->current_valid)
@@ -448,34 +522,20 @@ static void fill802(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 			setv(o, scale_down((int64_t)v->current_mA * v->pack_mV,
 					   (unsigned int)(6 + s->w_sf)));
 		break;
-	case P802_SETOP:
-		setv(o, c->disconnect ? 2 : 1);
+	default:
 		break;
-	case P802_AHRTG_SF:
-		setv(o, ahrtg_sf(v->capacity_mAh));
-		break;
-	case P802_WHRTG_SF:
-		setv(o, 0);
-		break;
-	case P802_WCHADISCHAMAX_SF:
-		setv(o, s->wmax_sf);
-		break;
-	case P802_SOC_SF:
-	case P802_DOD_SF:
-	case P802_SOH_SF:
-	case P802_V_SF:
-	case P802_A_SF:
-	case P802_AMAX_SF:
-		setv(o, -1);
-		break;
-	case P802_CELLV_SF:
-		setv(o, -3);
-		break;
-	case P802_W_SF:
-		setv(o, s->w_sf);
-		break;
-	default: break; /* not implemented: NA */
 	}
+}
+
+/* Each group fills its own points and leaves the others alone; a point
+ * that no group fills (one that bmsd does not implement) stays NA. */
+static void fill802(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+{
+	fill802_head(c, pt, o);
+	fill802_charge(c, pt, o);
+	fill802_state(c, pt, o);
+	fill802_volts(c, pt, o);
+	fill802_power(c, pt, o);
 }
 
 /* ---- building ------------------------------------------------------------ */

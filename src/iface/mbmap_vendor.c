@@ -199,10 +199,10 @@ struct ctx {
 	bool write_enable;
 };
 
-static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct mbmap_val *o)
+/* The block's header, the control registers, the state and the faults. */
+static void fillv_head(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
 {
 	const struct view *v = c->v;
-	const struct view_counters *k = &v->counters;
 
 	switch (pt) {
 	case V_VERSION:
@@ -236,6 +236,17 @@ static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct m
 	case V_FAULTS:
 		setv(o, v->faults);
 		break;
+	default:
+		break;
+	}
+}
+
+/* Pack voltage, current and cell voltages. */
+static void fillv_cells(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+
+	switch (pt) {
 	case V_PACK_V:
 		if (v->pack_valid)
 			setv(o, v->pack_mV);
@@ -276,6 +287,17 @@ static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct m
 		if (v->pack_valid)
 			setv(o, v->cell_max_cell);
 		break;
+	default:
+		break;
+	}
+}
+
+/* Temperatures, humidity and the supply voltage. */
+static void fillv_temps(const struct ctx *c, unsigned int pt, unsigned int i, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+
+	switch (pt) {
 	case V_TEMP_MIN:
 		if (v->temp_valid && temp_ok(v->temp_min_dC))
 			setv(o, v->temp_min_dC);
@@ -308,6 +330,17 @@ static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct m
 		if (v->supply_mV)
 			setv(o, v->supply_mV);
 		break;
+	default:
+		break;
+	}
+}
+
+/* State of charge and health, capacity, and the limits. */
+static void fillv_charge(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+
+	switch (pt) {
 	case V_SOC:
 		if (v->soc_valid)
 			setv(o, v->soc_dpct);
@@ -344,6 +377,17 @@ static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct m
 		if (v->limits_valid)
 			setv(o, v->dvl_mV);
 		break;
+	default:
+		break;
+	}
+}
+
+/* The protections, element @i of the arrays being protection @i. */
+static void fillv_prots(const struct ctx *c, unsigned int pt, unsigned int i, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+
+	switch (pt) {
 	case V_WARNINGS:
 		setv(o, v->warnings);
 		break;
@@ -368,6 +412,17 @@ static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct m
 		if (i < PROT_COUNT)
 			setv(o, v->prot_enabled[i] ? 1 : 0);
 		break;
+	default:
+		break;
+	}
+}
+
+/* Relays and discrete I/O; element @i of the role arrays is channel @i + 1. */
+static void fillv_io(const struct ctx *c, unsigned int pt, unsigned int i, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+
+	switch (pt) {
 	case V_RELAY_ROLE:
 		setv(o, v->relay_roles[i]);
 		break;
@@ -389,6 +444,19 @@ static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct m
 	case V_DO:
 		setv(o, v->dos);
 		break;
+	default:
+		break;
+	}
+}
+
+/* The lifetime counters; element @i of ContactorCycles is relay @i + 1. */
+static void fillv_counters(const struct ctx *c, unsigned int pt, unsigned int i,
+			   struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+	const struct view_counters *k = &v->counters;
+
+	switch (pt) {
 	case V_FULL_CYCLES:
 		setv(o, k->full_cycles_dcyc);
 		break;
@@ -415,6 +483,17 @@ static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct m
 		if (temp_ok(k->temp_max_dC))
 			setv(o, k->temp_max_dC);
 		break;
+	default:
+		break;
+	}
+}
+
+/* The pack's shape and identity. */
+static void fillv_pack(const struct ctx *c, unsigned int pt, struct mbmap_val *o)
+{
+	const struct view *v = c->v;
+
+	switch (pt) {
 	case V_BOARDS:
 		setv(o, v->boards);
 		break;
@@ -449,6 +528,20 @@ static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct m
 	default:
 		break;
 	}
+}
+
+/* Element @i of point @pt. Each group fills its own points and leaves the
+ * others alone. */
+static void fillv(const struct ctx *c, unsigned int pt, unsigned int i, struct mbmap_val *o)
+{
+	fillv_head(c, pt, o);
+	fillv_cells(c, pt, o);
+	fillv_temps(c, pt, i, o);
+	fillv_charge(c, pt, o);
+	fillv_prots(c, pt, i, o);
+	fillv_io(c, pt, i, o);
+	fillv_counters(c, pt, i, o);
+	fillv_pack(c, pt, o);
 }
 
 static void fillvb(const struct ctx *c, unsigned int board, unsigned int pt, unsigned int i,
