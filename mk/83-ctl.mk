@@ -2,10 +2,10 @@
 # ctl: the control socket of bmsd; bmsctl: its command-line client.
 # Lists naming other fragments' variables are recursive (=): the fragments
 # are included in sorted order, so evlog and cfg may come after this one.
-CTL_SRCS := src/iface/ctl.c
+CTL_SRCS := src/iface/ctl.c src/iface/ctl_sock.c
 
 UNIT_TESTS += test_ctl
-test_ctl_SRCS := tests/unit/test_ctl.c src/iface/ctl.c src/lib/loop.c
+test_ctl_SRCS := tests/unit/test_ctl.c $(CTL_SRCS) src/lib/loop.c
 
 PROGRAMS += bmsctl
 bmsctl_SRCS = $(sort src/cli/bmsctl.c $(EVLOG_SRCS) $(CFG_SRCS) $(PROTO_SRCS))

@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "ctl.h"
+#include "ctl_sock.h"
 #include "loop.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -12,7 +11,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -72,20 +70,6 @@ struct ctl {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	struct client cl[CTL_MAX_CLIENTS];
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 /* ---- client lifetime and output ---- */
 
@@ -592,92 +576,21 @@ static int sweep_start(struct ctl *c)
 	return c->timer < 0 ? c->timer : 0;
 }
 
-/* A socket file at @path: replace it if nobody answers, refuse otherwise. */
-static int clear_stale(const char *path, const struct sockaddr_un *sa, char *err,
-		       size_t errlen)
-{
-	struct stat st;
-	int fd, rc;
-
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		rc = -errno;
-		set_err(err, errlen, "control socket %s: %s", path, strerror(-rc));
-		return rc;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		set_err(err, errlen, "control socket %s: exists and is not a socket", path);
-		return -EEXIST;
-	}
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		rc = -errno;
-		set_err(err, errlen, "control socket %s: %s", path, strerror(-rc));
-		return rc;
-	}
-	rc = connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) < 0 ? -errno : 0;
-	close(fd);
-	/* EAGAIN: a full backlog, which is still somebody listening */
-	if (rc == 0 || rc == -EAGAIN || rc == -EINPROGRESS) {
-		set_err(err, errlen,
-			"control socket %s: another bmsd is running and answers on it", path);
-		return -EADDRINUSE;
-	}
-	if (rc == -ENOENT)
-		return 0;
-	if (rc != -ECONNREFUSED) {
-		set_err(err, errlen, "control socket %s: cannot probe it: %s", path,
-			strerror(-rc));
-		return rc;
-	}
-	if (unlink(path) < 0 && errno != ENOENT) {
-		rc = -errno;
-		set_err(err, errlen, "control socket %s: cannot remove the stale socket: %s",
-			path, strerror(-rc));
-		return rc;
-	}
-	return 0;
-}
-
 int ctl_open(struct ctl **out, struct loop *l, const char *path, const char *group,
 	     char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	gid_t gid = (gid_t)-1;
+	struct ctl_sock k;
 	struct ctl *c;
-	struct stat st;
-	mode_t old_mask;
 	int rc;
 
 	if (err && errlen)
 		err[0] = '\0';
-	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
-		set_err(err, errlen, "control socket '%s': path empty or longer than %zu bytes",
-			path ? path : "", sizeof(sa.sun_path) - 1);
-		return -ENAMETOOLONG;
-	}
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	if (group && *group) {
-		struct group *gr;
-
-		errno = 0;
-		gr = getgrnam(group);
-		if (!gr) {
-			rc = errno ? -errno : -ENOENT;
-			if (rc == -ENOENT || rc == -ESRCH || rc == -EBADF || rc == -EPERM)
-				set_err(err, errlen, "control socket %s: group '%s' does not exist",
-					path, group);
-			else
-				set_err(err, errlen, "control socket %s: group '%s': %s", path,
-					group, strerror(-rc));
-			return -ENOENT;
-		}
-		gid = gr->gr_gid;
-	}
+	rc = ctl_sock_init(&k, path, group, err, errlen);
+	if (rc < 0)
+		return rc;
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		set_err(err, errlen, "control socket %s: %s", path, strerror(ENOMEM));
+		ctl_sock_err(err, errlen, "control socket %s: %s", path, strerror(ENOMEM));
 		return -ENOMEM;
 	}
 	c->loop = l;
@@ -688,53 +601,21 @@ int ctl_open(struct ctl **out, struct loop *l, const char *path, const char *gro
 		c->cl[i].ctl = c;
 		c->cl[i].fd = -1;
 	}
-	rc = clear_stale(path, &sa, err, errlen);
+	rc = ctl_sock_listen(&k, CTL_MAX_CLIENTS, err, errlen);
 	if (rc < 0)
 		goto err_free;
-	c->lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->lfd < 0) {
-		rc = -errno;
-		set_err(err, errlen, "control socket %s: %s", path, strerror(-rc));
-		goto err_free;
-	}
-	/* never wider than 0660, not even between bind() and chmod() */
-	old_mask = umask(0117);
-	rc = bind(c->lfd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ? -errno : 0;
-	umask(old_mask);
-	if (rc < 0) {
-		set_err(err, errlen, "control socket %s: cannot bind: %s", path, strerror(-rc));
-		goto err_close;
-	}
-	/* bind() made it 0660 under the umask; nothing here follows a link that
-	 * someone who can write the directory put in its place meanwhile */
-	rc = lstat(path, &st) < 0 ? -errno : S_ISSOCK(st.st_mode) ? 0 : -ELOOP;
-	if (rc < 0) {
-		set_err(err, errlen, "control socket %s: %s", path,
-			rc == -ELOOP ? "replaced by something that is not a socket" : strerror(-rc));
-		goto err_unlink;
-	}
-	c->dev = st.st_dev;
-	c->ino = st.st_ino;
-	if (gid != (gid_t)-1 && fchownat(AT_FDCWD, path, (uid_t)-1, gid, AT_SYMLINK_NOFOLLOW) < 0) {
-		rc = -errno;
-		set_err(err, errlen, "control socket %s: cannot give it to group '%s': %s",
-			path, group, strerror(-rc));
-		goto err_unlink;
-	}
-	if (listen(c->lfd, CTL_MAX_CLIENTS) < 0) {
-		rc = -errno;
-		set_err(err, errlen, "control socket %s: cannot listen: %s", path, strerror(-rc));
-		goto err_unlink;
-	}
+	c->lfd = k.fd;
+	c->dev = k.dev;
+	c->ino = k.ino;
 	rc = loop_add_fd(l, c->lfd, EPOLLIN, accept_event, c);
 	if (rc < 0) {
-		set_err(err, errlen, "control socket %s: %s", path, strerror(-rc));
+		ctl_sock_err(err, errlen, "control socket %s: %s", path, strerror(-rc));
 		goto err_unlink;
 	}
 	c->listening = true;
 	rc = sweep_start(c);
 	if (rc < 0) {
-		set_err(err, errlen, "control socket %s: timer: %s", path, strerror(-rc));
+		ctl_sock_err(err, errlen, "control socket %s: timer: %s", path, strerror(-rc));
 		goto err_del;
 	}
 	*out = c;
@@ -744,7 +625,6 @@ err_del:
 	loop_del_fd(l, c->lfd);
 err_unlink:
 	unlink(path);
-err_close:
 	close(c->lfd);
 err_free:
 	free(c);
@@ -753,8 +633,6 @@ err_free:
 
 void ctl_close(struct ctl *c)
 {
-	struct stat st;
-
 	if (!c)
 		return;
 	for (unsigned int i = 0; i < CTL_MAX_CLIENTS; i++)
@@ -764,9 +642,7 @@ void ctl_close(struct ctl *c)
 		loop_del_timer(c->loop, c->timer);
 	loop_del_fd(c->loop, c->lfd);
 	close(c->lfd);
-	/* a successor may already have put its own socket there */
-	if (stat(c->path, &st) == 0 && st.st_dev == c->dev && st.st_ino == c->ino)
-		unlink(c->path);
+	ctl_sock_remove(c->path, c->dev, c->ino);
 	free(c);
 }
 
