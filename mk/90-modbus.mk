@@ -4,11 +4,12 @@
 #     requests (mbmap.c), the SunSpec models (mbmap_sunspec.c, mbmap_m805.c),
 #     the vendor block (mbmap_vendor.c), the points (mbmap_point.c) and the
 #     framing (mbmap_frame.c)
-#   mbsrv: the RTU and TCP servers on the event loop
+#   mbsrv: the RTU and TCP servers on the event loop, on the ports that
+#     libmodbus opens (mbsrv_port.c)
 #   modbus_if: the servers and the map fed by the view, acting through the host
 MBMAP_SRCS := src/iface/mbmap.c src/iface/mbmap_frame.c src/iface/mbmap_m805.c \
 	src/iface/mbmap_point.c src/iface/mbmap_sunspec.c src/iface/mbmap_vendor.c
-MODBUS_SRCS := $(MBMAP_SRCS) src/iface/mbsrv.c src/iface/modbus_if.c src/iface/host.c
+MODBUS_SRCS := $(MBMAP_SRCS) src/iface/mbsrv.c src/iface/mbsrv_port.c src/iface/modbus_if.c src/iface/host.c
 LIBS_MODBUS = $(eval LIBS_MODBUS := $(shell $(PKG_CONFIG) --libs libmodbus))$(LIBS_MODBUS)
 MODBUS_CFLAGS = $(eval MODBUS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmodbus))$(MODBUS_CFLAGS)
 CPPFLAGS += $(MODBUS_CFLAGS)

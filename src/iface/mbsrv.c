@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <modbus.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -21,6 +20,7 @@
 #include <unistd.h>
 
 #include "mbmap.h"
+#include "mbsrv_port.h"
 #include "modbus_cfg.h"
 
 #define RETRY_MS 5000u
@@ -136,8 +136,7 @@ static void rtu_close(struct mbsrv *s)
 	if (!s->rtu)
 		return;
 	loop_del_fd(s->l, s->rfd);
-	modbus_close(s->rtu);
-	modbus_free(s->rtu);
+	mbsrv_port_serial_close(s->rtu);
 	s->rtu = NULL;
 	s->rfd = -1;
 	timerfd_settime(s->tfd, 0, &off, NULL);
@@ -357,18 +356,11 @@ static int rtu_open(struct mbsrv *s)
 	modbus_t *ctx;
 	int rc, fd;
 
-	ctx = modbus_new_rtu(s->rtu_port, (int)c->baud_bps, c->parity, (int)c->data_bits,
-			     (int)c->stop_bits);
-	if (!ctx)
-		return -(errno ? errno : EINVAL);
-	if (modbus_connect(ctx) < 0) {
-		rc = -(errno ? errno : EIO);
-		modbus_free(ctx);
+	rc = mbsrv_port_serial(&ctx, &fd, s->rtu_port, c->baud_bps, c->parity, c->data_bits,
+			       c->stop_bits);
+	if (rc < 0)
 		return rc;
-	}
-	fd = modbus_get_socket(ctx);
-	if (c->rs485 != CFG_MODBUS_RS485_OFF &&
-	    modbus_rtu_set_serial_mode(ctx, MODBUS_RTU_RS485) < 0) {
+	if (c->rs485 != CFG_MODBUS_RS485_OFF && mbsrv_port_rs485(ctx) < 0) {
 		if (c->rs485 == CFG_MODBUS_RS485_ON)
 			say(s, LOG_WARNING, true,
 			    "Modbus-RTU on %s: kernel RS-485 mode refused (%s); serving anyway",
@@ -382,8 +374,7 @@ static int rtu_open(struct mbsrv *s)
 	tcflush(fd, TCIOFLUSH);
 	rc = loop_add_fd(s->l, fd, EPOLLIN, rtu_on_io, s);
 	if (rc < 0) {
-		modbus_close(ctx);
-		modbus_free(ctx);
+		mbsrv_port_serial_close(ctx);
 		return rc;
 	}
 	s->rtu = ctx;
@@ -635,9 +626,8 @@ static void tcp_close(struct mbsrv *s)
 	if (!s->tcp)
 		return;
 	loop_del_fd(s->l, s->lfd);
-	close(s->lfd);
+	mbsrv_port_listen_close(s->tcp, s->lfd);
 	s->lfd = -1;
-	modbus_free(s->tcp);
 	s->tcp = NULL;
 	s->st.tcp_open = false;
 }
@@ -653,23 +643,18 @@ static void tcp_fail(struct mbsrv *s, int err)
 
 static int tcp_open(struct mbsrv *s)
 {
-	modbus_t *ctx = modbus_new_tcp(s->tcp_address, s->cfg.tcp_port);
+	modbus_t *ctx;
 	int fd, rc;
 
-	if (!ctx)
-		return -(errno ? errno : EINVAL);
-	fd = modbus_tcp_listen(ctx, (int)s->cfg.max_clients + 2);
-	if (fd < 0) {
-		rc = -(errno ? errno : EIO);
-		modbus_free(ctx);
+	rc = mbsrv_port_listen(&ctx, &fd, s->tcp_address, s->cfg.tcp_port,
+			       (int)s->cfg.max_clients + 2);
+	if (rc < 0)
 		return rc;
-	}
 	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0 ||
 	    (rc = loop_add_fd(s->l, fd, EPOLLIN, tcp_on_accept, s)) < 0) {
 		rc = -errno;
-		close(fd);
-		modbus_free(ctx);
+		mbsrv_port_listen_close(ctx, fd);
 		return rc ? rc : -EIO;
 	}
 	s->tcp = ctx;

@@ -3,8 +3,8 @@
  * mbsrv: the Modbus-RTU and Modbus-TCP servers on bmsd's event loop.
  *
  * libmodbus opens the serial port (termios, kernel RS-485 mode) and the
- * listening socket; mbsrv then does its own non-blocking framing, so that
- * no request, half request or flood ever blocks the loop:
+ * listening socket (mbsrv_port.c); mbsrv then does its own non-blocking
+ * framing, so that no request, half request or flood ever blocks the loop:
  *
  *  - RTU: bytes are read as they come; a request is complete by its
  *    function code's length rules and a good CRC. After garbage (a bad CRC,
