@@ -122,10 +122,10 @@ if command -v strace >/dev/null && command -v socat >/dev/null && [ -x "$B/bin/b
 else
 	ran="strace run skipped (strace, socat, bms-sim or bmsctl missing)"
 fi
-# chown() of the control socket must stay allowed
-if grep -q 'chown(' src/iface/ctl.c; then
-	grep -qx chown <<<"$allowed" || die "src/iface/ctl.c calls chown(), which SystemCallFilter= refuses"
-fi
+# the control socket's owner change (fchownat) must stay allowed
+for call in $(grep -ohE '\b(f|l)?chown(at)?\(' src/iface/ctl*.c | tr -d '(' | sort -u); do
+	grep -qx "$call" <<<"$allowed" || die "the control socket calls $call(), which SystemCallFilter= refuses"
+done
 
 # --- groups: each supplementary group is Debian's (base-passwd) or made by
 # bmsd.sysusers; the sysusers file makes the bmsd user in an empty root
