@@ -8,7 +8,7 @@ UNIT_TESTS += test_ctl
 test_ctl_SRCS := tests/unit/test_ctl.c $(CTL_SRCS) src/lib/loop.c
 
 PROGRAMS += bmsctl
-bmsctl_SRCS = $(sort src/cli/bmsctl.c $(EVLOG_SRCS) $(CFG_SRCS) $(PROTO_SRCS))
+bmsctl_SRCS = $(sort src/cli/bmsctl.c $(EVLOG_SRCS) $(CFG_SRCS) $(PROTO_SRCS) $(JSON_SRCS))
 bmsctl_LIBS = $(LIBS_YAML)
 
 INSTALL_BINS += bmsctl

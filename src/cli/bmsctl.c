@@ -23,6 +23,7 @@
 
 #include "cfg.h"
 #include "evlog.h"
+#include "json.h"
 #include "version.h"
 
 #define DEFAULT_SOCKET BMSD_DEFAULT_SOCKET
@@ -77,81 +78,6 @@ static void sb_add(struct sbuf *b, const char *s, size_t n)
 	memcpy(b->s + b->len, s, n);
 	b->len += n;
 	b->s[b->len] = '\0';
-}
-
-/* Length of the valid UTF-8 sequence at @s, 0 if it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned int cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2, cp = s[0] & 0x1fu;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3, cp = s[0] & 0x0fu;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4, cp = s[0] & 0x07u;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3fu);
-	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* @s as a JSON string; bytes that are not UTF-8 become U+FFFD. */
-static void json_str(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	if (!s) {
-		fputs("null", f);
-		return;
-	}
-	fputc('"', f);
-	while (*p) {
-		size_t n;
-
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\r':
-			fputs("\\r", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				fprintf(f, "\\u%04x", *p);
-				break;
-			}
-			n = utf8_len(p);
-			if (n == 0) {
-				fputs("\\ufffd", f);
-				break;
-			}
-			fwrite(p, 1, n, f);
-			p += n;
-			continue;
-		}
-		p++;
-	}
-	fputc('"', f);
 }
 
 /* Text for a terminal: control characters become '?'. */
@@ -492,7 +418,7 @@ static int simple_request(struct opts *o, const char *req, bool ok_json)
 		if (payload.len) {
 			payload.s[--payload.len] = '\0';        /* the last "\n" */
 			printf(",\"message\":");
-			json_str(stdout, payload.s);
+			json_fprint_str(stdout, payload.s);
 		}
 		printf("}\n");
 	} else if (r == REPLY_OK && payload.len) {
@@ -778,7 +704,7 @@ static void print_rec(const struct evlog_rec *r, bool json)
 		       ",\"mono_us\":%" PRIu64 ",\"prio\":\"%s\",\"code\":%u,\"text\":",
 		       r->seq, when, ms, r->realtime_us, r->mono_us, prio_name(r->prio),
 		       (unsigned int)r->code);
-		json_str(stdout, r->text);
+		json_fprint_str(stdout, r->text);
 		fputs("}\n", stdout);
 		return;
 	}
@@ -1034,9 +960,9 @@ static int do_check_config(int argc, char **argv, struct opts *o)
 		snprintf(err.msg, sizeof(err.msg), "%s: %s", file, strerror(-rc));
 	if (o->json) {
 		printf("{\"file\":");
-		json_str(stdout, file);
+		json_fprint_str(stdout, file);
 		printf(",\"valid\":%s,\"error\":", rc == 0 ? "true" : "false");
-		json_str(stdout, rc == 0 ? NULL : err.msg);
+		json_fprint_str(stdout, rc == 0 ? NULL : err.msg);
 		if (rc < 0 && err.line > 0)
 			printf(",\"line\":%d,\"col\":%d}\n", err.line, err.col);
 		else

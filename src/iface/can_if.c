@@ -16,6 +16,7 @@
 #include "can_if.h"
 #include "events.h"
 #include "extcan.h"
+#include "json.h"
 #include "log.h"
 #include "loop.h"
 
@@ -416,26 +417,6 @@ static const char *bus_state(const struct bus *bus)
 	return bus->io ? state_name(canio_state(bus->io)) : "closed";
 }
 
-/* @s as a JSON string body */
-static void json_str(char *out, size_t n, const char *s)
-{
-	size_t o = 0;
-
-	for (; *s && o + 7 < n; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\') {
-			out[o++] = '\\';
-			out[o++] = (char)ch;
-		} else if (ch < 0x20) {
-			o += (size_t)snprintf(out + o, n - o, "\\u%04x", ch);
-		} else {
-			out[o++] = (char)ch;
-		}
-	}
-	out[o] = 0;
-}
-
 static const char *ka_state_name(const struct extcan_ka *k)
 {
 	switch (extcan_ka_state(k)) {
@@ -457,7 +438,7 @@ static void stats_json(const struct can_if *xc, unsigned int i, struct ctl_reply
 	char uri[2 * CFG_CAN_IFACE_MAX * 3], err[160];
 
 	bus_totals(bus, &s);
-	json_str(uri, sizeof(uri), bus->uri);
+	json_escape_buf(uri, sizeof(uri), bus->uri);
 	if (bus->last_err)
 		snprintf(err, sizeof(err), "\"%s\"", strerror(-bus->last_err));
 	else

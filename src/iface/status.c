@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "bmsd.h"
+#include "json.h"
 
 /* -1 (not heard yet) is "unknown" */
 static const char *safety_str(int s)
@@ -296,20 +297,16 @@ static void json_loc(struct ctl_reply *r, const char *key, struct pmodel_loc l)
 			   l.index + 1u);
 }
 
+static void put_reply(void *r, const char *s, size_t n)
+{
+	ctl_printf(r, "%.*s", (int)n, s);
+}
+
 /* JSON strings from the config (paths, interface names) are escaped. */
 static void json_str(struct ctl_reply *r, const char *s)
 {
 	ctl_printf(r, "\"");
-	for (; *s; s++) {
-		unsigned char ch = (unsigned char)*s;
-
-		if (ch == '"' || ch == '\\')
-			ctl_printf(r, "\\%c", ch);
-		else if (ch < 0x20)
-			ctl_printf(r, "\\u%04x", ch);
-		else
-			ctl_printf(r, "%c", ch);
-	}
+	json_escape(s, put_reply, r);
 	ctl_printf(r, "\"");
 }
 
