@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
 
+#include "bytes.h"
 #include "can2.h"
 
 void can2_init(struct can2 *x, const struct cfg_can2 *c, uint64_t now_ms)
@@ -9,18 +10,6 @@ void can2_init(struct can2 *x, const struct cfg_can2 *c, uint64_t now_ms)
 	x->base_id = (uint16_t)(c->base_id > 0x7FFu - (CAN2_COUNT - 1u) ? 0x7FFu - (CAN2_COUNT - 1u)
 									 : c->base_id);
 	extcan_sched_init(&x->sched, CAN2_COUNT, c->period_ms, now_ms);
-}
-
-static void put16(struct canio_frame *f, unsigned int off, uint16_t v)
-{
-	f->data[off] = (uint8_t)(v & 0xFFu);
-	f->data[off + 1u] = (uint8_t)(v >> 8);
-}
-
-static void put32(struct canio_frame *f, unsigned int off, uint32_t v)
-{
-	put16(f, off, (uint16_t)(v & 0xFFFFu));
-	put16(f, off + 2u, (uint16_t)(v >> 16));
 }
 
 static uint16_t dV_or_na(uint32_t mV)
@@ -94,18 +83,19 @@ int can2_encode(const struct can2 *x, unsigned int which, const struct view *v,
 		flags |= v->balancing ? CAN2_F_BALANCING : 0u;
 		f->data[0] = (uint8_t)v->state;
 		f->data[1] = flags;
-		put16(f, 2, v->soc_valid ? v->soc_dpct : CAN2_U16_NA);
-		put16(f, 4, v->soh_valid ? v->soh_dpct : CAN2_U16_NA);
-		put16(f, 6, (uint16_t)(v->faults & 0xFFFFu));
+		put_le16(&f->data[2], v->soc_valid ? v->soc_dpct : CAN2_U16_NA);
+		put_le16(&f->data[4], v->soh_valid ? v->soh_dpct : CAN2_U16_NA);
+		put_le16(&f->data[6], (uint16_t)(v->faults & 0xFFFFu));
 		break;
 	case CAN2_PACK:
-		put32(f, 0, v->pack_valid && v->pack_mV != CAN2_U32_NA ? v->pack_mV : CAN2_U32_NA);
-		put32(f, 4, (uint32_t)(v->current_valid && v->current_mA != CAN2_S32_NA
-					       ? v->current_mA : CAN2_S32_NA));
+		put_le32(&f->data[0],
+			 v->pack_valid && v->pack_mV != CAN2_U32_NA ? v->pack_mV : CAN2_U32_NA);
+		put_le32(&f->data[4], (uint32_t)(v->current_valid && v->current_mA != CAN2_S32_NA
+						 ? v->current_mA : CAN2_S32_NA));
 		break;
 	case CAN2_CELLS:
-		put16(f, 0, v->pack_valid ? v->cell_min_mV : CAN2_U16_NA);
-		put16(f, 2, v->pack_valid ? v->cell_max_mV : CAN2_U16_NA);
+		put_le16(&f->data[0], v->pack_valid ? v->cell_min_mV : CAN2_U16_NA);
+		put_le16(&f->data[2], v->pack_valid ? v->cell_max_mV : CAN2_U16_NA);
 		if (v->pack_valid) {
 			f->data[4] = v->cell_min_board;
 			f->data[5] = v->cell_min_cell;
@@ -114,9 +104,9 @@ int can2_encode(const struct can2 *x, unsigned int which, const struct view *v,
 		}
 		break;
 	case CAN2_TEMPS:
-		put16(f, 0, temp_or_na(v->temp_valid, v->temp_min_dC));
-		put16(f, 2, temp_or_na(v->temp_valid, v->temp_max_dC));
-		put16(f, 4, temp_or_na(v->temp_valid, v->temp_mean_dC));
+		put_le16(&f->data[0], temp_or_na(v->temp_valid, v->temp_min_dC));
+		put_le16(&f->data[2], temp_or_na(v->temp_valid, v->temp_max_dC));
+		put_le16(&f->data[4], temp_or_na(v->temp_valid, v->temp_mean_dC));
 		if (v->temp_valid) {
 			f->data[6] = v->temp_min_board;
 			f->data[7] = v->temp_max_board;
@@ -125,8 +115,8 @@ int can2_encode(const struct can2 *x, unsigned int which, const struct view *v,
 	case CAN2_PROT:
 	case CAN2_PROT2:
 		prot_masks(v, m);
-		put32(f, 0, which == CAN2_PROT ? m[0] : m[2]);
-		put32(f, 4, which == CAN2_PROT ? m[1] : m[3]);
+		put_le32(&f->data[0], which == CAN2_PROT ? m[0] : m[2]);
+		put_le32(&f->data[4], which == CAN2_PROT ? m[1] : m[3]);
 		break;
 	case CAN2_IO:
 		boards_mask = v->boards >= 32 ? 0xFFFFFFFFu : (1u << v->boards) - 1u;
@@ -139,10 +129,10 @@ int can2_encode(const struct can2 *x, unsigned int which, const struct view *v,
 		f->data[6] = (uint8_t)popcount32(v->balancing_mask & boards_mask);
 		break;
 	case CAN2_LIMITS:
-		put16(f, 0, v->limits_valid ? dA_or_na(v->ccl_mA) : CAN2_U16_NA);
-		put16(f, 2, v->limits_valid ? dA_or_na(v->dcl_mA) : CAN2_U16_NA);
-		put16(f, 4, v->limits_valid ? dV_or_na(v->cvl_mV) : CAN2_U16_NA);
-		put16(f, 6, v->limits_valid ? dV_or_na(v->dvl_mV) : CAN2_U16_NA);
+		put_le16(&f->data[0], v->limits_valid ? dA_or_na(v->ccl_mA) : CAN2_U16_NA);
+		put_le16(&f->data[2], v->limits_valid ? dA_or_na(v->dcl_mA) : CAN2_U16_NA);
+		put_le16(&f->data[4], v->limits_valid ? dV_or_na(v->cvl_mV) : CAN2_U16_NA);
+		put_le16(&f->data[6], v->limits_valid ? dV_or_na(v->dvl_mV) : CAN2_U16_NA);
 		break;
 	}
 	return 1;

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bytes.h"
 #include "extcan.h"
 
 /* ---- schedule ------------------------------------------------------------ */
@@ -187,10 +188,13 @@ void extcan_init(struct extcan *x, const struct cfg_can1 *c, uint64_t now_ms)
 
 /* ---- encoding ------------------------------------------------------------ */
 
+/* @v in bytes @off, @off + 1 of @f, in the byte order that can1 asks for */
 static void put16(const struct extcan *x, struct canio_frame *f, unsigned int off, uint16_t v)
 {
-	f->data[off + (x->big_endian ? 1u : 0u)] = (uint8_t)(v & 0xFFu);
-	f->data[off + (x->big_endian ? 0u : 1u)] = (uint8_t)(v >> 8);
+	if (x->big_endian)
+		put_be16(&f->data[off], v);
+	else
+		put_le16(&f->data[off], v);
 }
 
 /* @s in bytes @off.. of @f, @n bytes, space padded */
