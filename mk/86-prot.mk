@@ -3,7 +3,7 @@
 LOGIC_SRCS += src/logic/prot.c src/logic/view.c src/logic/fault.c
 
 UNIT_TESTS += test_prot
-test_prot_SRCS := tests/unit/test_prot.c src/logic/prot.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+test_prot_SRCS := tests/unit/test_prot.c tests/unit/fixture.c src/logic/prot.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
 test_prot_LIBS = $(LIBS_YAML)
 

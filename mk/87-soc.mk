@@ -5,7 +5,7 @@ LOGIC_SRCS += src/logic/soc.c src/store/state.c
 LIBS_STATE := -lpthread
 
 UNIT_TESTS += test_soc
-test_soc_SRCS := tests/unit/test_soc.c src/logic/soc.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+test_soc_SRCS := tests/unit/test_soc.c tests/unit/fixture.c src/logic/soc.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
 test_soc_LIBS = $(LIBS_YAML)
 

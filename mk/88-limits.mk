@@ -3,7 +3,7 @@
 # curve.c comes with CFG_SRCS.
 LOGIC_SRCS += src/logic/limit.c src/logic/balance.c src/logic/heater.c
 
-LIMITS_CFG_TEST_SRCS := $(CFG_SRCS) mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c \
+LIMITS_CFG_TEST_SRCS := tests/unit/fixture.c $(CFG_SRCS) mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c \
 	mcu-bridge/port/host/simcfg.c
 
 UNIT_TESTS += test_curve test_limits test_balance test_heater

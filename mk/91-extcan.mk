@@ -4,7 +4,7 @@
 EXTCAN_SRCS := src/iface/can_if.c src/iface/extcan.c src/iface/can2.c
 
 UNIT_TESTS += test_extcan test_can2
-test_extcan_SRCS := tests/unit/test_extcan.c src/iface/extcan.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+test_extcan_SRCS := tests/unit/test_extcan.c tests/unit/fixture.c src/iface/extcan.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
 test_extcan_LIBS = $(LIBS_YAML)
 test_can2_SRCS := tests/unit/test_can2.c src/iface/can2.c src/iface/extcan.c

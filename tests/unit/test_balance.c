@@ -16,6 +16,7 @@
 #include "balance.h"
 #include "cfg.h"
 #include "cfg_keys.h"
+#include "fixture.h"
 
 #define BOARDS 3
 #define CELLS 16
@@ -512,34 +513,6 @@ static void test_names(void)
 
 /* ---- the balancing section of bmsd.yaml ---------------------------------- */
 
-static const char minimal[] =
-	"board: main-2r\n"
-	"link:\n"
-	"  interface: socketcan:can0\n"
-	"pack:\n"
-	"  boards: 2\n"
-	"  cells_per_board: 16\n"
-	"safety_floor:\n"
-	"  cell_high_mV: 3650\n"
-	"  cell_low_mV: 2500\n"
-	"  short_circuit_mA: 200000\n"
-	"current_sensors:\n"
-	"  cs1:\n"
-	"    sensitivity_uV_per_A: 10000\n"
-	"    range_mA: 240000\n"
-	"relays:\n"
-	"  relay1: {role: main}\n";
-#define MINIMAL_LINES 16
-
-static int parse_plus(const char *extra, struct cfg *c, struct cfg_error *e)
-{
-	char buf[8192];
-
-	snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
-	memset(e, 0, sizeof(*e));
-	return cfg_parse("t.yaml", buf, strlen(buf), c, e);
-}
-
 static void refused(const char *extra, int line, int col, const char *sub)
 {
 	struct cfg c;
@@ -547,14 +520,14 @@ static void refused(const char *extra, int line, int col, const char *sub)
 	char pos[32];
 	int rc = parse_plus(extra, &c, &e);
 
-	snprintf(pos, sizeof(pos), "t.yaml:%d:%d: ", MINIMAL_LINES + line, col);
+	snprintf(pos, sizeof(pos), "t.yaml:%d:%d: ", FIXTURE_LINES + line, col);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_EQUAL(e.line, MINIMAL_LINES + line);
+	CU_ASSERT_EQUAL(e.line, FIXTURE_LINES + line);
 	CU_ASSERT_EQUAL(e.col, col);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, sub));
 	CU_ASSERT_EQUAL(strncmp(e.msg, pos, strlen(pos)), 0);
-	if (rc != -EINVAL || e.line != MINIMAL_LINES + line || e.col != col || !strstr(e.msg, sub))
-		fprintf(stderr, "\nwant %d:%d '%s', got %d: %s\n", MINIMAL_LINES + line, col, sub,
+	if (rc != -EINVAL || e.line != FIXTURE_LINES + line || e.col != col || !strstr(e.msg, sub))
+		fprintf(stderr, "\nwant %d:%d '%s', got %d: %s\n", FIXTURE_LINES + line, col, sub,
 			rc, e.msg);
 }
 

@@ -20,6 +20,7 @@
 #include "cc.h"
 #include "cfg.h"
 #include "cfg_keys.h"
+#include "fixture.h"
 
 #define R1 0x1u
 #define R2 0x2u
@@ -29,24 +30,6 @@
 #define T0 1000000u
 
 enum contact { OK = 0, WELDED, STUCK };
-
-static const char minimal_2r[] =
-	"board: main-2r\n"
-	"link:\n"
-	"  interface: socketcan:can0\n"
-	"pack:\n"
-	"  boards: 2\n"
-	"  cells_per_board: 16\n"
-	"safety_floor:\n"
-	"  cell_high_mV: 3650\n"
-	"  cell_low_mV: 2500\n"
-	"  short_circuit_mA: 200000\n"
-	"current_sensors:\n"
-	"  cs1:\n"
-	"    sensitivity_uV_per_A: 10000\n"
-	"    range_mA: 240000\n"
-	"relays:\n"
-	"  relay1: {role: main}\n";
 
 static struct cfg cfg;
 static struct cc cc;
@@ -92,19 +75,6 @@ static bool has_ev(enum cc_event ev, unsigned int d)
 		if (evs[i].ev == ev && evs[i].d == d)
 			return true;
 	return false;
-}
-
-static int parse_str(const char *text, struct cfg *c, struct cfg_error *e)
-{
-	return cfg_parse("t.yaml", text, strlen(text), c, e);
-}
-
-static int parse_plus(const char *extra, struct cfg *c, struct cfg_error *e)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s%s", minimal_2r, extra);
-	return parse_str(buf, c, e);
 }
 
 /* A configuration with the four relay roles, no inputs or outputs, and
@@ -1823,7 +1793,7 @@ static void test_cfg_defaults(void)
 	char msg[200];
 	uint32_t off = 0;
 
-	CU_ASSERT_EQUAL_FATAL(parse_str(minimal_2r, &c, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(parse_plus("", &c, &e), 0);
 	CU_ASSERT_EQUAL(k->charge_mode, CFG_CHARGE_ALWAYS);
 	CU_ASSERT_EQUAL(k->charge_on_delay_ms, 1000);
 	CU_ASSERT_EQUAL(k->charge_off_delay_ms, 3000);
@@ -1900,7 +1870,7 @@ static void expect_error(const char *extra, int line, int col, const char *sub)
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "t.yaml:"));
 }
 
-/* minimal_2r has 16 lines: the section starts on line 17 */
+/* the fixture has 16 lines: the section starts on line 17 */
 static void test_cfg_bad_values(void)
 {
 	expect_error("contactors:\n  precharge_retries: 11\n", 18, 22, "out of range");

@@ -13,6 +13,7 @@
 #include "cfg.h"
 #include "cu.h"
 #include "extcan.h"
+#include "fixture.h"
 
 /* ---- the test's own decoding table -------------------------------------- */
 
@@ -1126,39 +1127,11 @@ static void test_keepalive_unwatched(void)
 
 /* ---- the can1 and can2 sections of bmsd.yaml -------------------------------- */
 
-static const char minimal[] =
-	"board: main-2r\n"
-	"link:\n"
-	"  interface: socketcan:can0\n"
-	"pack:\n"
-	"  boards: 2\n"
-	"  cells_per_board: 16\n"
-	"safety_floor:\n"
-	"  cell_high_mV: 3650\n"
-	"  cell_low_mV: 2500\n"
-	"  short_circuit_mA: 200000\n"
-	"current_sensors:\n"
-	"  cs1:\n"
-	"    sensitivity_uV_per_A: 10000\n"
-	"    range_mA: 240000\n"
-	"relays:\n"
-	"  relay1: {role: main}\n";
-
-/* the minimal config with @extra appended (its line 17 is @extra's first) */
-static int parse_with(const char *extra, struct cfg *c, struct cfg_error *e)
-{
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
-	memset(e, 0, sizeof(*e));
-	return cfg_parse("t.yaml", buf, strlen(buf), c, e);
-}
-
 static void expect_bad(const char *extra, int line, const char *sub)
 {
 	static struct cfg c;
 	struct cfg_error e;
-	int rc = parse_with(extra, &c, &e);
+	int rc = parse_plus(extra, &c, &e);
 
 	if (rc != -EINVAL || e.line != line || !strstr(e.msg, sub))
 		fprintf(stderr, "\nexpected line %d '%s', got rc %d %d:%d '%s'\n", line, sub, rc,
@@ -1173,7 +1146,7 @@ static void test_cfg_defaults(void)
 	static struct cfg c;
 	struct cfg_error e;
 
-	CU_ASSERT_EQUAL_FATAL(parse_with("", &c, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(parse_plus("", &c, &e), 0);
 	CU_ASSERT_FALSE(c.can1.enable);
 	CU_ASSERT_STRING_EQUAL(c.can1.interface, "socketcan:can1");
 	CU_ASSERT_EQUAL(c.can1.bitrate_bps, 500000);
@@ -1202,7 +1175,7 @@ static void test_cfg_full(void)
 	struct extcan x;
 	int rc;
 
-	rc = parse_with("can1:\n"
+	rc = parse_plus("can1:\n"
 			"  enable: true\n"
 			"  interface: slcan:/dev/ttyACM1\n"
 			"  bitrate_bps: 250000\n"
@@ -1253,7 +1226,7 @@ static void test_cfg_full(void)
 	CU_ASSERT_TRUE(has_id(&x, 0x359));
 	CU_ASSERT_STRING_EQUAL(x.manufacturer, "ACME-BAT");
 
-	rc = parse_with("can1:\n  manufacturer: \"\"\n  alarm_frame: 0x35a\n"
+	rc = parse_plus("can1:\n  manufacturer: \"\"\n  alarm_frame: 0x35a\n"
 			"  limits_dlc: 8\n  soc_dlc: auto\n  profile: victron\n", &c, &e);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
 	CU_ASSERT_STRING_EQUAL(c.can1.manufacturer, "");

@@ -14,6 +14,7 @@
 
 #include "cfg.h"
 #include "cfg_keys.h"
+#include "fixture.h"
 #include "heater.h"
 
 static struct cfg_heater base(void)
@@ -330,33 +331,6 @@ static void test_time_back(void)
 
 /* ---- the heater section of bmsd.yaml ------------------------------------- */
 
-static const char minimal[] =
-	"board: main-2.1\n"
-	"link:\n"
-	"  interface: socketcan:can0\n"
-	"pack:\n"
-	"  boards: 1\n"
-	"  cells_per_board: 16\n"
-	"  temps_per_board: 4\n"
-	"safety_floor:\n"
-	"  cell_high_mV: 3650\n"
-	"  cell_low_mV: 2500\n"
-	"  short_circuit_mA: 200000\n"
-	"current_sensors:\n"
-	"  cs1:\n"
-	"    sensitivity_uV_per_A: 10000\n"
-	"    range_mA: 240000\n";
-#define MINIMAL_LINES 15
-
-static int parse_plus(const char *extra, struct cfg *c, struct cfg_error *e)
-{
-	char buf[8192];
-
-	snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
-	memset(e, 0, sizeof(*e));
-	return cfg_parse("t.yaml", buf, strlen(buf), c, e);
-}
-
 static void refused(const char *extra, int line, int col, const char *sub)
 {
 	struct cfg c;
@@ -364,14 +338,14 @@ static void refused(const char *extra, int line, int col, const char *sub)
 	char pos[32];
 	int rc = parse_plus(extra, &c, &e);
 
-	snprintf(pos, sizeof(pos), "t.yaml:%d:%d: ", MINIMAL_LINES + line, col);
+	snprintf(pos, sizeof(pos), "t.yaml:%d:%d: ", FIXTURE_LINES + line, col);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_EQUAL(e.line, MINIMAL_LINES + line);
+	CU_ASSERT_EQUAL(e.line, FIXTURE_LINES + line);
 	CU_ASSERT_EQUAL(e.col, col);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, sub));
 	CU_ASSERT_EQUAL(strncmp(e.msg, pos, strlen(pos)), 0);
-	if (rc != -EINVAL || e.line != MINIMAL_LINES + line || e.col != col || !strstr(e.msg, sub))
-		fprintf(stderr, "\nwant %d:%d '%s', got %d: %s\n", MINIMAL_LINES + line, col, sub,
+	if (rc != -EINVAL || e.line != FIXTURE_LINES + line || e.col != col || !strstr(e.msg, sub))
+		fprintf(stderr, "\nwant %d:%d '%s', got %d: %s\n", FIXTURE_LINES + line, col, sub,
 			rc, e.msg);
 }
 

@@ -15,6 +15,7 @@
 
 #include "cfg.h"
 #include "cfg_keys.h"
+#include "fixture.h"
 #include "limit.h"
 
 static struct cfg_curve mk(unsigned int n, const int32_t *x, const int32_t *y)
@@ -713,32 +714,6 @@ static void test_names(void)
 
 /* ---- the limits section of bmsd.yaml ------------------------------------- */
 
-static const char minimal[] =
-	"board: main-2.1\n"
-	"link:\n"
-	"  interface: socketcan:can0\n"
-	"pack:\n"
-	"  boards: 2\n"
-	"  cells_per_board: 16\n"
-	"safety_floor:\n"
-	"  cell_high_mV: 3650\n"
-	"  cell_low_mV: 2500\n"
-	"  short_circuit_mA: 200000\n"
-	"current_sensors:\n"
-	"  cs1:\n"
-	"    sensitivity_uV_per_A: 10000\n"
-	"    range_mA: 240000\n";
-#define MINIMAL_LINES 14
-
-static int parse_plus(const char *extra, struct cfg *c, struct cfg_error *e)
-{
-	char buf[8192];
-
-	snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
-	memset(e, 0, sizeof(*e));
-	return cfg_parse("t.yaml", buf, strlen(buf), c, e);
-}
-
 static bool curve_eq(const struct cfg_curve *a, const struct cfg_curve *b)
 {
 	if (a->n != b->n)
@@ -749,7 +724,7 @@ static bool curve_eq(const struct cfg_curve *a, const struct cfg_curve *b)
 	return true;
 }
 
-/* Refused at line MINIMAL_LINES + @line, column @col, with @sub in the
+/* Refused at line FIXTURE_LINES + @line, column @col, with @sub in the
  * message, which starts with the position. */
 static void refused(const char *extra, int line, int col, const char *sub)
 {
@@ -758,14 +733,14 @@ static void refused(const char *extra, int line, int col, const char *sub)
 	char pos[32];
 	int rc = parse_plus(extra, &c, &e);
 
-	snprintf(pos, sizeof(pos), "t.yaml:%d:%d: ", MINIMAL_LINES + line, col);
+	snprintf(pos, sizeof(pos), "t.yaml:%d:%d: ", FIXTURE_LINES + line, col);
 	CU_ASSERT_EQUAL(rc, -EINVAL);
-	CU_ASSERT_EQUAL(e.line, MINIMAL_LINES + line);
+	CU_ASSERT_EQUAL(e.line, FIXTURE_LINES + line);
 	CU_ASSERT_EQUAL(e.col, col);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, sub));
 	CU_ASSERT_EQUAL(strncmp(e.msg, pos, strlen(pos)), 0);
-	if (rc != -EINVAL || e.line != MINIMAL_LINES + line || e.col != col || !strstr(e.msg, sub))
-		fprintf(stderr, "\nwant %d:%d '%s', got %d: %s\n", MINIMAL_LINES + line, col, sub,
+	if (rc != -EINVAL || e.line != FIXTURE_LINES + line || e.col != col || !strstr(e.msg, sub))
+		fprintf(stderr, "\nwant %d:%d '%s', got %d: %s\n", FIXTURE_LINES + line, col, sub,
 			rc, e.msg);
 }
 

@@ -14,6 +14,7 @@
 
 #include "cfg.h"
 #include "cfg_keys.h"
+#include "fixture.h"
 #include "prot.h"
 #include "proto/bp.h"
 
@@ -1060,6 +1061,8 @@ static void test_condition_bits(void)
 
 /* ---- the configuration -------------------------------------------------- */
 
+/* The fixture's lines with a wider safety floor (3750 mV, 1000 A): the
+ * floor tests below see it tightened by the protections' defaults. */
 static const char minimal_2r[] =
 	"board: main-2r\n"
 	"link:\n"
@@ -1081,18 +1084,15 @@ static const char minimal_2r[] =
 
 static struct cfg CFG;
 
-static int parse_plus(const char *extra, struct cfg_error *e)
+static int parse_prot(const char *extra, struct cfg_error *e)
 {
-	char buf[8192];
-
-	snprintf(buf, sizeof(buf), "%s%s", minimal_2r, extra);
-	return cfg_parse("t.yaml", buf, strlen(buf), &CFG, e);
+	return parse_base_plus(minimal_2r, extra, &CFG, e);
 }
 
 static void expect_error(const char *extra, int line, int col, const char *sub)
 {
 	struct cfg_error e = { 0 };
-	int rc = parse_plus(extra, &e);
+	int rc = parse_prot(extra, &e);
 
 	if (rc != -EINVAL || e.line != line || e.col != col || !strstr(e.msg, sub))
 		fprintf(stderr, "\n  expected %d:%d '%s', got rc %d %d:%d '%s'\n", line, col, sub,
@@ -1106,7 +1106,7 @@ static void expect_error(const char *extra, int line, int col, const char *sub)
 static void parse_defaults(void)
 {
 	struct cfg_error e = { 0 };
-	int rc = parse_plus("", &e);
+	int rc = parse_prot("", &e);
 
 	if (rc)
 		fprintf(stderr, "\n  %s\n", e.msg);
@@ -1224,7 +1224,7 @@ static void test_defaults_cell_ov(void)
 static void test_cfg_values(void)
 {
 	struct cfg_error e = { 0 };
-	int rc = parse_plus("protections:\n"
+	int rc = parse_prot("protections:\n"
 			    "  floor_margin_mV: 100\n"
 			    "  floor_margin_dC: 20\n"
 			    "  floor_margin_pct: 25\n"

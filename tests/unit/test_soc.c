@@ -21,37 +21,14 @@
 
 #include "cfg.h"
 #include "events.h"
+#include "fixture.h"
 #include "soc.h"
 
 #define H_MS (3600ull * 1000)
 #define CAP_MAS (100000ll * 3600) /* the default 100 Ah */
 
-static const char minimal_21[] =
-	"board: main-2.1\n"
-	"link:\n"
-	"  interface: socketcan:can0\n"
-	"pack:\n"
-	"  boards: 1\n"
-	"  cells_per_board: 16\n"
-	"safety_floor:\n"
-	"  cell_high_mV: 3650\n"
-	"  cell_low_mV: 2500\n"
-	"  short_circuit_mA: 200000\n"
-	"current_sensors:\n"
-	"  cs1:\n"
-	"    sensitivity_uV_per_A: 10000\n"
-	"    range_mA: 240000\n";
-
-/* 14 lines: a soc section appended starts at line 15 */
-#define SOC_LINE 15
-
-static int parse_soc(const char *extra, struct cfg *c, struct cfg_error *e)
-{
-	char buf[8192];
-
-	snprintf(buf, sizeof(buf), "%s%s", minimal_21, extra);
-	return cfg_parse("t.yaml", buf, strlen(buf), c, e);
-}
+/* the line where a soc section appended to the fixture starts */
+#define SOC_LINE (FIXTURE_LINES + 1)
 
 /* The defaults as documented; test_cfg_defaults checks that the schema
  * gives the same, and the other tests do not depend on the parser. */
@@ -1354,7 +1331,7 @@ static void test_cfg_defaults(void)
 	struct soc s;
 	int rc;
 
-	rc = parse_soc("", &c, &e);
+	rc = parse_plus("", &c, &e);
 	if (rc)
 		fprintf(stderr, "\nminimal config: %s\n", e.msg);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -1391,7 +1368,7 @@ static void test_cfg_good(void)
 	struct cfg_error e;
 	int rc;
 
-	rc = parse_soc("soc:\n"
+	rc = parse_plus("soc:\n"
 		       "  capacity_mAh: 280000\n"
 		       "  relax_after_charge_s: 7200\n"
 		       "  state_file: /data/bmsd/soc.state\n"
@@ -1425,7 +1402,7 @@ static void test_cfg_good(void)
 		CU_ASSERT_EQUAL(soc_ocv_uV(&s, 500000, 75), 3632500);
 	}
 	/* only the temperature of ocv1: the default curve stays */
-	CU_ASSERT_EQUAL(parse_soc("soc:\n  ocv1: {temp_dC: 0}\n", &c, &e), 0);
+	CU_ASSERT_EQUAL(parse_plus("soc:\n  ocv1: {temp_dC: 0}\n", &c, &e), 0);
 	CU_ASSERT_EQUAL(c.soc.ocv[0].mV_vs_soc_pct.n, 15);
 	CU_ASSERT_EQUAL(c.soc.ocv[0].temp_dC, 0);
 }
@@ -1451,7 +1428,7 @@ static void test_cfg_doc_example(void)
 	end = strstr(y, "```");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
 	*end = 0;
-	rc = parse_soc(y, &c, &e);
+	rc = parse_plus(y, &c, &e);
 	if (rc)
 		fprintf(stderr, "\ndocs/soc.md example: %s\n", e.msg);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -1465,7 +1442,7 @@ static void expect_bad(const char *extra, int line, int col, const char *sub)
 	struct cfg c;
 	struct cfg_error e;
 	char where[32];
-	int rc = parse_soc(extra, &c, &e);
+	int rc = parse_plus(extra, &c, &e);
 
 	snprintf(where, sizeof(where), "t.yaml:%d:%d:", line, col);
 	if (rc != -EINVAL || e.line != line || e.col != col || !strstr(e.msg, sub) ||
@@ -1541,7 +1518,7 @@ static void test_cfg_xcheck(void)
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(row);
 	/* distinct temperatures: fine */
-	CU_ASSERT_EQUAL(parse_soc("soc:\n  ocv2:\n    temp_dC: 0\n"
+	CU_ASSERT_EQUAL(parse_plus("soc:\n  ocv2:\n    temp_dC: 0\n"
 				  "    mV_vs_soc_pct: [[0, 3000], [100, 3600]]\n", &c, &e), 0);
 	CU_ASSERT_EQUAL(cfg_soc_xcheck(&c.soc, msg, sizeof(msg), &off), 0);
 	/* ocv2 at ocv1's 25 degC */
@@ -1558,7 +1535,7 @@ static void test_cfg_xcheck(void)
 		expect_bad(two_at_0, SOC_LINE + 5, 14, "soc.ocv4.temp_dC: 0 dC is also the "
 			   "temperature of ocv2");
 	} else {
-		CU_ASSERT_EQUAL(parse_soc(two_at_0, &c, &e), 0);
+		CU_ASSERT_EQUAL(parse_plus(two_at_0, &c, &e), 0);
 		CU_ASSERT_EQUAL(cfg_soc_xcheck(&c.soc, msg, sizeof(msg), &off), 1);
 		CU_ASSERT_EQUAL(off, offsetof(struct cfg_soc, ocv[3].temp_dC));
 		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "0 dC is also the temperature of ocv2"));
