@@ -8,7 +8,8 @@ UNIT_TESTS += test_ctl
 test_ctl_SRCS := tests/unit/test_ctl.c $(CTL_SRCS) src/lib/loop.c
 
 PROGRAMS += bmsctl
-bmsctl_SRCS = $(sort src/cli/bmsctl.c $(EVLOG_SRCS) $(CFG_SRCS) $(PROTO_SRCS) $(JSON_SRCS))
+BMSCTL_SRCS := src/cli/bmsctl.c src/cli/bmsctl_cmd.c src/cli/bmsctl_events.c src/cli/bmsctl_req.c
+bmsctl_SRCS = $(sort $(BMSCTL_SRCS) $(EVLOG_SRCS) $(CFG_SRCS) $(PROTO_SRCS) $(JSON_SRCS))
 bmsctl_LIBS = $(LIBS_YAML)
 
 INSTALL_BINS += bmsctl
