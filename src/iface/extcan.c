@@ -366,21 +366,14 @@ static uint16_t kelvin(int16_t dC)
 	return (uint16_t)div_round((int64_t)dC * 10 + 27315, 100);
 }
 
-int extcan_encode(const struct extcan *x, uint16_t id, const struct view *v,
-		  struct canio_frame *f)
+/* The frames that every profile shares: limits, SOC, measurements, alarms,
+ * identity (0x351 to 0x35F). -1: not one of them. */
+static int encode_35x(const struct extcan *x, uint16_t id, const struct view *v,
+		      struct canio_frame *f)
 {
 	struct limits l;
-	uint32_t boards_mask;
-	unsigned int online;
 	int16_t t;
-	bool known = false;
 
-	for (unsigned int i = 0; i < x->nframes; i++)
-		known |= x->ids[i] == id;
-	if (!known)
-		return -1;
-	memset(f, 0, sizeof(*f));
-	f->id = id;
 	switch (id) {
 	case 0x351:
 		limits_of(v, &l);
@@ -434,6 +427,20 @@ int extcan_encode(const struct extcan *x, uint16_t id, const struct view *v,
 		put16(x, f, 2, version_u16(v->version));
 		put16(x, f, 4, u16_sat(v->capacity_mAh / 1000u));
 		return 1;
+	default:
+		return -1;
+	}
+}
+
+/* Victron's extension frames: product name, modules, cell and
+ * temperature extremes and where they are, capacity (0x370 to 0x379). */
+static int encode_37x(const struct extcan *x, uint16_t id, const struct view *v,
+		      struct canio_frame *f)
+{
+	uint32_t boards_mask;
+	unsigned int online;
+
+	switch (id) {
 	case 0x370:
 	case 0x371:
 		f->len = 8;
@@ -487,6 +494,21 @@ int extcan_encode(const struct extcan *x, uint16_t id, const struct view *v,
 	default:
 		return -1;
 	}
+}
+
+
+int extcan_encode(const struct extcan *x, uint16_t id, const struct view *v,
+		  struct canio_frame *f)
+{
+	bool known = false;
+
+	for (unsigned int i = 0; i < x->nframes; i++)
+		known |= x->ids[i] == id;
+	if (!known)
+		return -1;
+	memset(f, 0, sizeof(*f));
+	f->id = id;
+	return id < 0x370 ? encode_35x(x, id, v, f) : encode_37x(x, id, v, f);
 }
 
 int extcan_next(struct extcan *x, const struct view *v, uint64_t now_ms, struct canio_frame *f)
