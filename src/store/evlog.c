@@ -234,40 +234,18 @@ int evlog_flush(struct evlog *l)
 	return -EIO;
 }
 
-static void put_le16(uint8_t *p, uint16_t v)
+/* Little-endian fields of @n bytes. */
+static void put_le(uint8_t *p, uint64_t v, int n)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put_le32(uint8_t *p, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < n; i++)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint16_t get_le16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_le64(const uint8_t *p)
+static uint64_t get_le(const uint8_t *p, int n)
 {
 	uint64_t v = 0;
 
-	for (int i = 7; i >= 0; i--)
+	for (int i = n - 1; i >= 0; i--)
 		v = v << 8 | p[i];
 	return v;
 }
@@ -280,13 +258,13 @@ static size_t rec_encode(uint8_t *b, uint64_t seq, uint64_t realtime_us, uint64_
 	memcpy(b, magic, 4);
 	b[4] = EVLOG_VERSION;
 	b[5] = prio;
-	put_le16(b + 6, (uint16_t)len);
-	put_le64(b + 8, seq);
-	put_le64(b + 16, realtime_us);
-	put_le64(b + 24, mono_us);
-	put_le16(b + 32, code);
+	put_le(b + 6, len, 2);
+	put_le(b + 8, seq, 8);
+	put_le(b + 16, realtime_us, 8);
+	put_le(b + 24, mono_us, 8);
+	put_le(b + 32, code, 2);
 	memcpy(b + HDR_LEN, text, n);
-	put_le32(b + HDR_LEN + n, crc32_update(0, b, HDR_LEN + n));
+	put_le(b + HDR_LEN + n, crc32_update(0, b, HDR_LEN + n), 4);
 	return len;
 }
 
@@ -309,21 +287,21 @@ static int rec_check(const uint8_t *p, size_t avail, struct evlog_rec *r)
 		return 0;
 	if (avail < 8)
 		return -1;
-	len = get_le16(p + 6);
+	len = (size_t)get_le(p + 6, 2);
 	if (len < EVLOG_REC_FIXED || len > EVLOG_REC_MAX)
 		return 0;
 	if (avail < len)
 		return -1;
 	n = len - EVLOG_REC_FIXED;
-	if (crc32_update(0, p, HDR_LEN + n) != get_le32(p + HDR_LEN + n))
+	if (crc32_update(0, p, HDR_LEN + n) != get_le(p + HDR_LEN + n, 4))
 		return 0;
-	if (get_le64(p + 8) == 0 || memchr(p + HDR_LEN, 0, n))
+	if (get_le(p + 8, 8) == 0 || memchr(p + HDR_LEN, 0, n))
 		return 0;
 	if (r) {
-		r->seq = get_le64(p + 8);
-		r->realtime_us = get_le64(p + 16);
-		r->mono_us = get_le64(p + 24);
-		r->code = get_le16(p + 32);
+		r->seq = get_le(p + 8, 8);
+		r->realtime_us = get_le(p + 16, 8);
+		r->mono_us = get_le(p + 24, 8);
+		r->code = (uint16_t)get_le(p + 32, 2);
 		r->prio = p[5];
 		r->len = (uint8_t)n;
 		memcpy(r->text, p + HDR_LEN, n);
