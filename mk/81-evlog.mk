@@ -1,6 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
-# evlog: bmsd's persistent event log, its unit suite and its kill test.
+# evlog: bmsd's persistent event log, its unit suite and its kill test; and
+# diskw, the disk writer whose thread runs jobs that wait for the disk, and
+# hands their completions back through the event loop.
+DISKW_SRCS := src/lib/diskw.c src/lib/loop.c
+LIBS_DISKW := -lpthread
 EVLOG_SRCS := src/store/evlog.c mcu-bridge/proto/crc.c
+
+UNIT_TESTS += test_diskw
+test_diskw_SRCS := tests/unit/test_diskw.c $(DISKW_SRCS)
+test_diskw_LIBS := $(LIBS_DISKW)
 
 UNIT_TESTS += test_evlog
 test_evlog_SRCS := tests/unit/test_evlog.c $(EVLOG_SRCS)
