@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # soc: SOC, SOH and the lifetime counters (pure), and the persisted state
-# file with its saver thread. bmsd links $(LIBS_STATE) for the saver.
+# file, saved on the disk writer (mk/81-evlog.mk). bmsd links $(LIBS_STATE)
+# for the writer's thread.
 LOGIC_SRCS += src/logic/soc.c src/store/state.c
-LIBS_STATE := -lpthread
+LIBS_STATE := $(LIBS_DISKW)
 
 UNIT_TESTS += test_soc
 test_soc_SRCS := tests/unit/test_soc.c tests/unit/fixture.c src/logic/soc.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
@@ -10,5 +11,5 @@ test_soc_SRCS := tests/unit/test_soc.c tests/unit/fixture.c src/logic/soc.c $(CF
 test_soc_LIBS = $(LIBS_YAML)
 
 UNIT_TESTS += test_state
-test_state_SRCS := tests/unit/test_state.c src/store/state.c mcu-bridge/proto/crc.c
+test_state_SRCS := tests/unit/test_state.c src/store/state.c $(DISKW_SRCS) mcu-bridge/proto/crc.c
 test_state_LIBS := $(LIBS_STATE)

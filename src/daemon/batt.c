@@ -114,13 +114,19 @@ static void on_cc_event(void *arg, enum cc_event ev, unsigned int detail)
 
 /* ---- set-up ------------------------------------------------------------ */
 
+/* How the state file's writes go, as the disk writer completes them. */
+static void on_state_news(void *arg, int rc, const char *msg)
+{
+	bmsd_event(arg, EV_STATE_FILE, rc < 0 ? LOG_ERR : LOG_NOTICE, "%s", msg);
+}
+
 static void saver_start(struct bmsd *b)
 {
 	struct batt *t = &b->batt;
 	int rc;
 
 	snprintf(t->state_file, sizeof(t->state_file), "%s", b->cfg->soc.state_file);
-	rc = state_saver_start(t->state_file, &t->saver);
+	rc = state_saver_start(t->state_file, b->dw, on_state_news, b, &t->saver);
 	if (rc < 0) {
 		t->saver = NULL;
 		bmsd_event(b, EV_STATE_FILE, LOG_ERR, "state file %s: cannot start its writer: %s",
@@ -666,21 +672,6 @@ void batt_reset(struct bmsd *b)
 		t->mcu_reset = BATT_MCU_RESET_SENT;
 	heater_reset(&t->heat);
 	t->reset_req = true;
-}
-
-void batt_slow(struct bmsd *b)
-{
-	struct batt *t = &b->batt;
-	char msg[300];
-	int rc;
-
-	if (!t->saver)
-		return;
-	rc = state_saver_poll(t->saver, msg, sizeof(msg));
-	if (rc < 0)
-		bmsd_event(b, EV_STATE_FILE, LOG_ERR, "%s", msg);
-	else if (rc > 0)
-		bmsd_event(b, EV_STATE_FILE, LOG_NOTICE, "%s", msg);
 }
 
 void batt_stop(struct bmsd *b)

@@ -94,9 +94,6 @@ void batt_publish(struct bmsd *b, struct view *v);
  * is cleared by the MCU, and bmsd's safety_floor_trip follows it. */
 void batt_reset(struct bmsd *b);
 
-/* Every second: state file news. */
-void batt_slow(struct bmsd *b);
-
 /* Save the state and stop the saver (shutdown). */
 void batt_stop(struct bmsd *b);
 

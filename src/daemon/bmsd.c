@@ -609,7 +609,7 @@ static void config_apply(struct bmsd *b, struct cfg *n)
 		evlog_close(b->ev);
 		b->ev = NULL;
 		rc = evlog_open(&b->ev, n->event_log.dir, n->event_log.max_KiB * 1024u,
-				n->event_log.sync);
+				n->event_log.sync, b->dw);
 		if (rc < 0)
 			log_err("event log %s: %s; events go to the journal only",
 				n->event_log.dir, evlog_error());
@@ -743,7 +743,6 @@ static void on_slow(void *arg, uint64_t n)
 	bmsd_gpio_set(b, BMSD_GPIO_RUN_LED, b->run_led_on);
 	bmsd_gpio_set(b, BMSD_GPIO_FAULT_LED, fault);
 	notify_status(b, false);
-	batt_slow(b);
 	if (b->ctl)
 		ctl_watch_tick(b->ctl);
 }
@@ -884,8 +883,10 @@ int main(int argc, char **argv)
 	log_init(verbose ? LOG_DEBUG : LOG_INFO);
 
 	rc = loop_new(&b.loop);
+	if (rc == 0)
+		rc = diskw_new(&b.dw, b.loop);
 	if (rc < 0) {
-		log_err("event loop: %s", strerror(-rc));
+		log_err("event loop and disk writer: %s", strerror(-rc));
 		return 1;
 	}
 	rc = setup_signals(&b);
@@ -937,6 +938,7 @@ int main(int argc, char **argv)
 	can_close(&b);
 	gpio_close_all(&b);
 	evlog_close(b.ev);
+	diskw_free(b.dw);
 	loop_free(b.loop);
 	free(b.cfg);
 	return rc < 0 ? 1 : 0;

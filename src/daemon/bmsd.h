@@ -13,6 +13,7 @@
 #include "canio.h"
 #include "cfg.h"
 #include "ctl.h"
+#include "diskw.h"
 #include "evlog.h"
 #include "gpio.h"
 #include "host.h"
@@ -47,6 +48,7 @@ struct bmsd {
 	struct link link;
 	struct pmodel pm;
 	bool link_ready;
+	struct diskw *dw;         /* the event log's syncs and the state file's writes */
 	struct evlog *ev;
 	bool ev_failed;
 	struct ctl *ctl;

@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <pthread.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -13,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "diskw.h"
 #include "evlog.h"
 #include "proto/crc.h"
 
@@ -41,40 +41,31 @@ const char *evlog_error(void)
 	return err_text;
 }
 
-/* Descriptors waiting for the syncer; more than two rotations without a
- * completed sync means the disk is stalled, and then one more queued file
- * changes nothing. */
-#define SYNC_QUEUE 4
+/* Retired files whose sync may be out on the disk writer at once. With
+ * more, the disk has stalled over rotations: one more changes nothing. */
+#define OLD_JOBS 2
 
-/*
- * The syncer: with sync on, appends and rotations hand it descriptors (a
- * dup of the current file, or a retired file) and it runs fdatasync() and
- * fsync() of the directory. The caller, bmsd's event loop, never waits for
- * the disk: a storage stall must not delay the heartbeat that keeps the
- * contactors closed.
- */
-struct evlog_syncer {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv, done_cv;
-	bool running, stop;
-	int q[SYNC_QUEUE];      /* to fdatasync() and close() */
-	uint64_t q_gen[SYNC_QUEUE]; /* file generation of each */
-	unsigned int nq;
-	bool dir;               /* fsync() the directory */
-	int dirfd;              /* the syncer's own dup of the directory */
-	uint64_t requested, completed; /* request rounds */
-	uint64_t errors, dropped;
+/* Syncs of one kind on the disk writer: the current file, the directory, retired files. */
+struct sync_kind {
+	struct evlog *l;
+	unsigned int out;       /* handed over, not completed back */
+	uint64_t last;          /* ticket of the last one; 0: none (of this file) */
+	bool want;              /* asked for while one was out */
 };
 
 struct evlog {
 	int dirfd;
 	int fd;                 /* current file, -1 after a failed reopen */
-	uint64_t fd_gen;        /* bumped whenever fd names another file */
 	uint32_t half;          /* max bytes of one file */
-	bool sync;
-	struct evlog_syncer sy;
-	uint64_t sync_errs_seen; /* syncer errors already reported by evlog_flush */
+	/* With sync, the disk writer runs fdatasync() of the files and fsync()
+	 * of the directory, on descriptors of their own: bmsd's loop never waits
+	 * for the disk. One job of each kind is out at a time (OLD_JOBS retired
+	 * files), leaving the writer's other slots to the state file. */
+	struct diskw *dw;       /* NULL: no sync */
+	bool own_dw;            /* started by evlog_open, with no loop: reaped here */
+	struct sync_kind s_cur, s_dir, s_old;
+	int retired;            /* a retired file waiting for its job; or -1 */
+	uint64_t sync_errs_seen; /* sync errors already reported by evlog_flush */
 	uint32_t chunk_rng;     /* test hook: 0 = whole-record writes */
 	uint64_t size;          /* end of the last good record of the current file */
 	struct evlog_stats st;
@@ -82,155 +73,80 @@ struct evlog {
 	char dir[];             /* as given to evlog_open, for messages */
 };
 
-/* ---- the syncer -------------------------------------------------------- */
+/* ---- syncs on the disk writer ------------------------------------------ */
 
-static void *syncer_main(void *arg)
+static void synced(void *arg, int rc, const char *err);
+
+/* Hand the writer a sync of @fd, which it then owns. Returns its ticket,
+ * or 0 when it was dropped. Never waits for the disk. */
+static uint64_t sync_fd(struct sync_kind *k, int fd, enum diskw_op op)
 {
-	struct evlog_syncer *sy = arg;
-	int q[SYNC_QUEUE];
+	struct diskw_job j = { .op = op, .fd = fd, .close_fd = true, .done = synced, .arg = k };
+	uint64_t t;
 
-	pthread_mutex_lock(&sy->mu);
-	for (;;) {
-		unsigned int n;
-		uint64_t round;
-		bool dir;
-		unsigned int errs = 0;
-
-		while (!sy->nq && !sy->dir && !sy->stop)
-			pthread_cond_wait(&sy->cv, &sy->mu);
-		if (!sy->nq && !sy->dir && sy->stop)
-			break;
-		n = sy->nq;
-		for (unsigned int i = 0; i < n; i++)
-			q[i] = sy->q[i];
-		sy->nq = 0;
-		dir = sy->dir;
-		sy->dir = false;
-		round = sy->requested;
-		pthread_mutex_unlock(&sy->mu);
-
-		for (unsigned int i = 0; i < n; i++) {
-			if (fdatasync(q[i]) < 0)
-				errs++;
-			close(q[i]);
-		}
-		if (dir && fsync(sy->dirfd) < 0)
-			errs++;
-
-		pthread_mutex_lock(&sy->mu);
-		sy->errors += errs;
-		if (round > sy->completed)
-			sy->completed = round;
-		pthread_cond_broadcast(&sy->done_cv);
+	if (fd < 0 || diskw_submit(k->l->dw, &j, &t) < 0) {
+		k->l->st.sync_dropped++;
+		return 0;
 	}
-	pthread_mutex_unlock(&sy->mu);
-	return NULL;
+	k->out++;
+	return t;
 }
 
-static int syncer_start(struct evlog *l)
+/* A sync of the current file (after an append) or of the directory (after
+ * a file was created or renamed). One that is queued and has not begun
+ * covers this too; one that has begun does not, and the next is asked for
+ * when it completes back. */
+static void sync_one(struct sync_kind *k, int fd, enum diskw_op op)
 {
-	struct evlog_syncer *sy = &l->sy;
-	int rc;
-
-	sy->dirfd = fcntl(l->dirfd, F_DUPFD_CLOEXEC, 0);
-	if (sy->dirfd < 0)
-		return -errno;
-	pthread_mutex_init(&sy->mu, NULL);
-	pthread_cond_init(&sy->cv, NULL);
-	pthread_cond_init(&sy->done_cv, NULL);
-	rc = pthread_create(&sy->thread, NULL, syncer_main, sy);
-	if (rc) {
-		pthread_cond_destroy(&sy->done_cv);
-		pthread_cond_destroy(&sy->cv);
-		pthread_mutex_destroy(&sy->mu);
-		close(sy->dirfd);
-		return -rc;
-	}
-	sy->running = true;
-	return 0;
-}
-
-static void syncer_stop(struct evlog *l)
-{
-	struct evlog_syncer *sy = &l->sy;
-
-	if (!sy->running)
+	if (k->last && diskw_queued(k->l->dw, k->last))
 		return;
-	pthread_mutex_lock(&sy->mu);
-	sy->stop = true;
-	pthread_cond_signal(&sy->cv);
-	pthread_mutex_unlock(&sy->mu);
-	/* the queue is drained before the thread ends */
-	pthread_join(sy->thread, NULL);
-	pthread_cond_destroy(&sy->done_cv);
-	pthread_cond_destroy(&sy->cv);
-	pthread_mutex_destroy(&sy->mu);
-	close(sy->dirfd);
-	sy->running = false;
+	k->want = k->out > 0;
+	if (!k->want)
+		k->last = sync_fd(k, fcntl(fd, F_DUPFD_CLOEXEC, 0), op);
 }
 
-/* Hand the syncer @fd of file generation @gen (it closes it), or, with
- * @fd < 0, a sync of the current file; and @dir, a sync of the directory.
- * Never waits for the disk. */
-static void syncer_request(struct evlog *l, int fd, bool dir)
+/* A retired file's last records, behind OLD_JOBS others at most: one that
+ * waited already is dropped. */
+static void sync_old(struct evlog *l, int fd)
 {
-	struct evlog_syncer *sy = &l->sy;
-	uint64_t gen = l->fd_gen;
-
-	if (!sy->running) {
-		if (fd >= 0)
-			close(fd);
+	if (l->s_old.out < OLD_JOBS) {
+		sync_fd(&l->s_old, fd, DISKW_FDATASYNC);
 		return;
 	}
-	pthread_mutex_lock(&sy->mu);
-	if (fd < 0) {
-		/* a queued sync of this file also covers this record */
-		bool queued = false;
+	if (l->retired >= 0) {
+		close(l->retired);
+		l->st.sync_dropped++;
+	}
+	l->retired = fd;
+}
 
-		for (unsigned int i = 0; i < sy->nq; i++)
-			queued |= sy->q_gen[i] == gen;
-		if (!queued && l->fd >= 0)
-			fd = fcntl(l->fd, F_DUPFD_CLOEXEC, 0);
-	} else {
-		gen = l->fd_gen - 1; /* a retired file */
-	}
-	if (fd >= 0) {
-		if (sy->nq < SYNC_QUEUE) {
-			sy->q[sy->nq] = fd;
-			sy->q_gen[sy->nq] = gen;
-			sy->nq++;
-		} else {
-			sy->dropped++;
-			close(fd);
-		}
-	}
-	sy->dir |= dir;
-	sy->requested++;
-	l->st.sync_errors = sy->errors;
-	l->st.sync_dropped = sy->dropped;
-	pthread_cond_signal(&sy->cv);
-	pthread_mutex_unlock(&sy->mu);
+static void synced(void *arg, int rc, const char *err)
+{
+	struct sync_kind *k = arg;
+	struct evlog *l = k->l;
+	int fd = l->retired;
+
+	k->out--;
+	if (rc)
+		l->st.sync_errors++;
+	/* what waited for its job goes now, in a rotation's order */
+	l->retired = -1;
+	if (fd >= 0)
+		sync_old(l, fd);
+	if (l->s_dir.want)
+		sync_one(&l->s_dir, l->dirfd, DISKW_FSYNC);
+	if (l->s_cur.want && l->fd >= 0)
+		sync_one(&l->s_cur, l->fd, DISKW_FDATASYNC);
 }
 
 int evlog_flush(struct evlog *l)
 {
-	struct evlog_syncer *sy;
-	uint64_t want, errs;
-
 	if (!l)
 		return -EINVAL;
-	sy = &l->sy;
-	if (!sy->running)
+	diskw_flush(l->dw);
+	if (l->st.sync_errors == l->sync_errs_seen)
 		return 0;
-	pthread_mutex_lock(&sy->mu);
-	want = sy->requested;
-	while (sy->completed < want)
-		pthread_cond_wait(&sy->done_cv, &sy->mu);
-	errs = sy->errors;
-	pthread_mutex_unlock(&sy->mu);
-	if (errs == l->sync_errs_seen)
-		return 0;
-	l->sync_errs_seen = errs;
+	l->sync_errs_seen = l->st.sync_errors;
 	return -EIO;
 }
 
@@ -545,7 +461,7 @@ static int cur_open(struct evlog *l)
 		step = "cut off the torn tail of";
 		if (ftruncate(fd, (off_t)so.valid_end) < 0)
 			goto err_errno;
-		if (l->sync && fdatasync(fd) < 0)
+		if (l->dw && fdatasync(fd) < 0)
 			goto err_errno;
 		l->st.recovered_bytes += (uint64_t)sb.st_size - so.valid_end;
 	}
@@ -559,10 +475,10 @@ static int cur_open(struct evlog *l)
 	if (seq + 1 > l->st.next_seq)
 		l->st.next_seq = seq + 1;
 	step = "sync the directory of";
-	if (l->sync && fsync(l->dirfd) < 0)
+	if (l->dw && fsync(l->dirfd) < 0)
 		goto err_errno;
 	l->fd = fd;
-	l->fd_gen++;
+	l->s_cur.last = 0;
 	l->size = so.valid_end;
 	l->st.cur_bytes = l->size;
 	return 0;
@@ -576,7 +492,8 @@ err:
 	return rc;
 }
 
-int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool sync)
+int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool sync,
+	       struct diskw *w)
 {
 	struct evlog *l;
 	size_t n;
@@ -599,17 +516,15 @@ int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool syn
 		return -ENOMEM;
 	}
 	memcpy(l->dir, dir, n);
+	dfd = -1;
 	if (mkdir(l->dir, 0750) < 0 && errno != EEXIST) {
 		rc = -errno;
 		set_err("%s: cannot create the event log directory: %s", l->dir, strerror(-rc));
-		free(l);
-		return rc;
+		goto err;
 	}
-	dfd = dir_open(l->dir, O_NOFOLLOW);
-	if (dfd < 0) {
-		free(l);
-		return dfd;
-	}
+	dfd = rc = dir_open(l->dir, O_NOFOLLOW);
+	if (dfd < 0)
+		goto err;
 	/* Two writers would interleave records and each truncate the
 	 * other's "torn" tail. */
 	if (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
@@ -623,26 +538,30 @@ int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool syn
 	}
 	l->dirfd = dfd;
 	l->fd = -1;
+	l->retired = -1;
+	l->s_cur.l = l->s_dir.l = l->s_old.l = l;
 	l->half = max_bytes / 2;
-	l->sync = sync;
 	l->st.next_seq = 1;
-	rc = cur_open(l);
-	if (rc)
-		goto err;
-	if (sync) {
-		rc = syncer_start(l);
+	if (sync && !w) {
+		rc = diskw_new(&w, NULL);
 		if (rc) {
 			set_err("%s: cannot start the sync thread: %s", l->dir, strerror(-rc));
-			close(l->fd);
 			goto err;
 		}
+		l->own_dw = true;
 	}
-	*out = l;
-	return 0;
-
+	l->dw = sync ? w : NULL;
+	rc = cur_open(l);
+	if (!rc) {
+		*out = l;
+		return 0;
+	}
+	if (l->own_dw)
+		diskw_free(l->dw);
 err:
 	free(l);
-	close(dfd);
+	if (dfd >= 0)
+		close(dfd);
 	return rc;
 }
 
@@ -650,7 +569,11 @@ void evlog_close(struct evlog *l)
 {
 	if (!l)
 		return;
-	syncer_stop(l);
+	/* the writer's jobs call back into @l: they complete first, and
+	 * nothing waits for a job after them */
+	diskw_flush(l->dw);
+	if (l->own_dw)
+		diskw_free(l->dw);
 	if (l->fd >= 0)
 		close(l->fd);
 	close(l->dirfd);
@@ -680,15 +603,14 @@ static int rotate(struct evlog *l)
 			strerror(-fd));
 		return fd;
 	}
-	l->fd_gen++;
 	/* the retired file's last records still need their sync */
-	if (l->sy.running)
-		syncer_request(l, l->fd, false);
+	if (l->dw)
+		sync_old(l, l->fd);
 	else
 		close(l->fd);
 	l->fd = -1;
-	l->size = 0;
-	l->st.cur_bytes = 0;
+	l->s_cur.last = 0;
+	l->size = l->st.cur_bytes = 0;
 	l->st.rotations++;
 	/* the name was just renamed away: whatever is there now (a link, a
 	 * file) was put there by someone else, and is not opened */
@@ -696,8 +618,8 @@ static int rotate(struct evlog *l)
 	if (fd < 0)
 		return fd;
 	l->fd = fd;
-	if (l->sync)
-		syncer_request(l, -1, true);
+	if (l->dw)
+		sync_one(&l->s_dir, l->dirfd, DISKW_FSYNC);
 	return 0;
 }
 
@@ -775,6 +697,9 @@ int evlog_append(struct evlog *l, uint16_t code, int prio, const char *text,
 			n--;
 		l->st.truncated_texts++;
 	}
+	/* a writer of its own has no loop to deliver its completions */
+	if (l->own_dw)
+		diskw_reap(l->dw);
 	if (l->fd < 0) {
 		rc = cur_open(l);
 		if (rc)
@@ -794,8 +719,8 @@ int evlog_append(struct evlog *l, uint16_t code, int prio, const char *text,
 	l->st.cur_bytes = l->size;
 	l->st.next_seq++;
 	l->st.appended++;
-	if (l->sync)
-		syncer_request(l, -1, false);
+	if (l->dw)
+		sync_one(&l->s_cur, l->fd, DISKW_FDATASYNC);
 	return 0;
 
 err:
@@ -824,7 +749,7 @@ int evlog_read(const char *dir, int (*cb)(const struct evlog_rec *r, void *arg),
 	/* If the previous file is still the one we opened after the current
 	 * one is open, no rotation came between the two opens and the pair
 	 * is consecutive. A few retries; then read what we have. */
-	for (int tries = 0; tries < 5; tries++) {
+	for (int tries = 0;; tries++) {
 		struct stat a, b;
 		bool same;
 
@@ -843,15 +768,13 @@ int evlog_read(const char *dir, int (*cb)(const struct evlog_rec *r, void *arg),
 		else
 			same = ofd >= 0 && fstat(ofd, &a) == 0 && a.st_ino == b.st_ino &&
 			       a.st_dev == b.st_dev;
-		if (same)
+		if (same || tries == 4)
 			break;
-		if (tries < 4) {
-			if (ofd >= 0)
-				close(ofd);
-			if (cfd >= 0)
-				close(cfd);
-			ofd = cfd = -1;
-		}
+		if (ofd >= 0)
+			close(ofd);
+		if (cfd >= 0)
+			close(cfd);
+		ofd = cfd = -1;
 	}
 	if (ofd >= 0) {
 		rc = scan_fd(ofd, cb, arg, st, &so);

@@ -41,14 +41,18 @@ struct evlog_rec {
 };
 
 struct evlog;
+struct diskw;
 
 /* Open the log in @dir for appending. @dir is created (mode 0750) if it is
  * missing; its parent must exist. The two files together never grow past
- * @max_bytes (at least EVLOG_MIN_BYTES). With @sync, a background thread
+ * @max_bytes (at least EVLOG_MIN_BYTES). With @sync, the disk writer @w
  * makes every append durable (fdatasync) and syncs the directory after a
- * file is created or renamed; evlog_append() itself never waits for the
- * disk, so that a storage stall cannot hold up the caller's event loop.
- * evlog_flush() waits for the syncs asked for so far.
+ * file is created or renamed, on its own thread; evlog_append() itself
+ * never waits for the disk, so that a storage stall cannot hold up the
+ * caller's event loop. @w's completions come back through its loop; with
+ * @w NULL, the log starts a writer of its own, with no loop, whose
+ * completions it takes at each append. evlog_flush() waits for the syncs
+ * asked for so far. Without @sync, @w is not used.
  *
  * Recovery: the current file is scanned; bytes after its last valid record
  * (a torn record from a crash, or garbage) are cut off, so new records
@@ -67,7 +71,8 @@ struct evlog;
  * symbolic link, -EMLINK, -EACCES, -ENOTDIR, -ENOENT (missing parent), ...
  * from the file system; evlog_error() then says why, naming the file.
  * Allocates once; nothing after this call allocates. */
-int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool sync);
+int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool sync,
+	       struct diskw *w);
 
 /* Append one record with the next seq. @prio is a syslog priority (0..7).
  * @text is NUL-terminated; longer than EVLOG_TEXT_MAX bytes, it is cut to
@@ -90,7 +95,9 @@ int evlog_open(struct evlog **out, const char *dir, uint32_t max_bytes, bool syn
 int evlog_append(struct evlog *l, uint16_t code, int prio, const char *text,
 		 uint64_t realtime_us, uint64_t mono_us);
 
-/* Close the files and free @l (NULL is fine). */
+/* Wait for the syncs asked for so far (with a shared writer, for every job
+ * it has), close the files and free @l (NULL is fine). Not from a
+ * completion of the writer. */
 void evlog_close(struct evlog *l);
 
 struct evlog_stats {
@@ -102,13 +109,14 @@ struct evlog_stats {
 	uint64_t recovered_bytes;   /* tail bytes cut off at open (torn or corrupt) */
 	uint64_t corrupt_found;     /* corrupt stretches seen in the current file at open */
 	uint64_t cur_bytes;         /* size of the current file */
-	uint64_t sync_errors;       /* background syncs that failed (as of the last append) */
+	uint64_t sync_errors;       /* background syncs that failed (as completed back) */
 	uint64_t sync_dropped;      /* sync requests dropped: the disk stalled over rotations */
 };
 
-/* Wait until every sync asked for by earlier appends has run (with sync
- * off, returns at once). Returns 0, -EIO when a background sync failed
- * since the last call, or -EINVAL. For shutdown and tests: it blocks. */
+/* Wait until every sync asked for by earlier appends has run and completed
+ * back (with sync off, returns at once). Returns 0, -EIO when a background
+ * sync failed since the last call, or -EINVAL. For shutdown and tests: it
+ * blocks. Not from a completion of the writer. */
 int evlog_flush(struct evlog *l);
 
 /* Counters of @l; valid until evlog_close(). */

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include "diskw.h"
 #include "proto/crc.h"
 #include "state.h"
 
@@ -432,162 +432,135 @@ int state_write(const char *path, const struct soc_persist *p, uint64_t wall_s, 
 /* ---- the saver ---------------------------------------------------------- */
 
 struct state_saver {
-	pthread_t thread;
-	pthread_mutex_t mu;
-	pthread_cond_t cv, done_cv;
-	char path[SOC_PATH_MAX];
-	bool stop;
-	bool have;                   /* pend waits to be written */
-	struct soc_persist pend;
-	uint64_t requested, completed; /* submission rounds */
+	struct diskw *dw;
+	state_news_fn news;
+	void *arg;
+	uint64_t ticket;             /* the last copy handed to the writer */
+	unsigned int jobs;           /* handed over, not completed back */
+	bool held;                   /* a copy waiting for a job (see hand_over) */
+	struct soc_persist held_copy;
 	int last_rc;
 	char last_err[320];
 	bool failing;                /* the last write failed */
-	int news;                    /* for poll: 0, -errno or 1 */
-	char news_msg[360];
 	struct state_saver_stats st;
+	char path[SOC_PATH_MAX];
 };
 
-static void *saver_main(void *arg)
+/* On the writer's thread: the file, saved now. */
+static int save_job(void *arg, const void *data, size_t len, char *err, size_t n)
 {
-	struct state_saver *sv = arg;
+	const struct state_saver *sv = arg;
+	struct soc_persist p;
+	struct timespec ts;
 
-	pthread_mutex_lock(&sv->mu);
-	for (;;) {
-		struct soc_persist p;
-		struct timespec ts;
-		char err[320];
-		uint64_t round;
-		int rc;
-
-		while (!sv->have && !sv->stop)
-			pthread_cond_wait(&sv->cv, &sv->mu);
-		if (!sv->have)
-			break;
-		p = sv->pend;
-		sv->have = false;
-		round = sv->requested;
-		pthread_mutex_unlock(&sv->mu);
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		rc = state_write(sv->path, &p, ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0, err,
-				 sizeof(err));
-
-		pthread_mutex_lock(&sv->mu);
-		sv->last_rc = rc;
-		if (rc) {
-			sv->st.errors++;
-			snprintf(sv->last_err, sizeof(sv->last_err), "%s", err);
-			if (!sv->failing) {
-				sv->news = rc;
-				snprintf(sv->news_msg, sizeof(sv->news_msg),
-					 "state file not saved: %s", err);
-			}
-			sv->failing = true;
-		} else {
-			sv->st.written++;
-			if (sv->failing) {
-				sv->news = 1;
-				snprintf(sv->news_msg, sizeof(sv->news_msg),
-					 "state file %s saved again", sv->path);
-			}
-			sv->failing = false;
-		}
-		sv->completed = round;
-		pthread_cond_broadcast(&sv->done_cv);
-	}
-	pthread_mutex_unlock(&sv->mu);
-	return NULL;
+	memcpy(&p, data, sizeof(p));
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return state_write(sv->path, &p, ts.tv_sec > 0 ? (uint64_t)ts.tv_sec : 0, err, n);
 }
 
-int state_saver_start(const char *path, struct state_saver **out)
+static void hand_over(struct state_saver *sv, const struct soc_persist *p);
+
+/* In the owner's thread, from the writer's completion: a failure is news
+ * once, and so is the first success after it. */
+static void saved(void *arg, int rc, const char *err)
+{
+	struct state_saver *sv = arg;
+	char msg[360];
+
+	sv->jobs--;
+	sv->last_rc = rc;
+	snprintf(sv->last_err, sizeof(sv->last_err), "%s", err);
+	if (rc) {
+		sv->st.errors++;
+		snprintf(msg, sizeof(msg), "state file not saved: %s", err);
+		if (!sv->failing && sv->news)
+			sv->news(sv->arg, rc, msg);
+		sv->failing = true;
+	} else {
+		sv->st.written++;
+		snprintf(msg, sizeof(msg), "state file %s saved again", sv->path);
+		if (sv->failing && sv->news)
+			sv->news(sv->arg, 1, msg);
+		sv->failing = false;
+	}
+	if (sv->held)
+		hand_over(sv, &sv->held_copy);
+}
+
+static void hand_over(struct state_saver *sv, const struct soc_persist *p)
+{
+	struct diskw_job j = { .op = DISKW_CALL, .call = save_job, .data = p, .len = sizeof(*p),
+			       .done = saved, .arg = sv };
+
+	/* One write running and one waiting is all a saver needs (a newer
+	 * copy replaces the waiting one), and leaves the writer's other slots
+	 * to the event log. Beyond that, or with every slot taken, the copy
+	 * waits here for the next completion or submission. */
+	if (sv->jobs >= 2 || diskw_submit(sv->dw, &j, &sv->ticket) < 0) {
+		if (p != &sv->held_copy)
+			sv->held_copy = *p;
+		sv->held = true;
+		return;
+	}
+	sv->jobs++;
+	sv->held = false;
+}
+
+int state_saver_start(const char *path, struct diskw *w, state_news_fn news, void *arg,
+		      struct state_saver **out)
 {
 	struct state_saver *sv;
-	int rc;
 
 	*out = NULL;
-	if (!path || path[0] != '/' || strlen(path) >= SOC_PATH_MAX)
+	if (!path || path[0] != '/' || strlen(path) >= SOC_PATH_MAX || !w)
 		return -EINVAL;
 	sv = calloc(1, sizeof(*sv));
 	if (!sv)
 		return -ENOMEM;
 	snprintf(sv->path, sizeof(sv->path), "%s", path);
-	pthread_mutex_init(&sv->mu, NULL);
-	pthread_cond_init(&sv->cv, NULL);
-	pthread_cond_init(&sv->done_cv, NULL);
-	rc = pthread_create(&sv->thread, NULL, saver_main, sv);
-	if (rc) {
-		pthread_cond_destroy(&sv->done_cv);
-		pthread_cond_destroy(&sv->cv);
-		pthread_mutex_destroy(&sv->mu);
-		free(sv);
-		return -rc;
-	}
+	sv->dw = w;
+	sv->news = news;
+	sv->arg = arg;
 	*out = sv;
 	return 0;
 }
 
 void state_saver_submit(struct state_saver *sv, const struct soc_persist *p)
 {
-	pthread_mutex_lock(&sv->mu);
-	if (sv->have)
-		sv->st.replaced++;
-	sv->pend = *p;
-	sv->have = true;
-	sv->requested++;
 	sv->st.submitted++;
-	pthread_cond_signal(&sv->cv);
-	pthread_mutex_unlock(&sv->mu);
-}
-
-int state_saver_poll(struct state_saver *sv, char *msg, size_t n)
-{
-	int rc;
-
-	pthread_mutex_lock(&sv->mu);
-	rc = sv->news;
-	if (rc)
-		snprintf(msg, n, "%s", sv->news_msg);
-	sv->news = 0;
-	pthread_mutex_unlock(&sv->mu);
-	return rc;
+	/* a copy that waits for its turn is replaced: only the newest counts */
+	if (sv->held) {
+		sv->held = false;
+		sv->st.replaced++;
+	}
+	if (sv->ticket && diskw_update(sv->dw, sv->ticket, p, sizeof(*p)) == 0) {
+		sv->st.replaced++;
+		return;
+	}
+	hand_over(sv, p);
 }
 
 int state_saver_flush(struct state_saver *sv, char *msg, size_t n)
 {
-	uint64_t want;
-	int rc;
-
-	pthread_mutex_lock(&sv->mu);
-	want = sv->requested;
-	while (sv->completed < want)
-		pthread_cond_wait(&sv->done_cv, &sv->mu);
-	rc = sv->last_rc;
+	if (sv->held)
+		hand_over(sv, &sv->held_copy);
+	diskw_flush(sv->dw);
 	if (msg && n)
-		snprintf(msg, n, "%s", rc ? sv->last_err : "");
-	pthread_mutex_unlock(&sv->mu);
-	return rc;
+		snprintf(msg, n, "%s", sv->last_rc ? sv->last_err : "");
+	return sv->last_rc;
 }
 
 void state_saver_get_stats(struct state_saver *sv, struct state_saver_stats *st)
 {
-	pthread_mutex_lock(&sv->mu);
 	*st = sv->st;
-	pthread_mutex_unlock(&sv->mu);
 }
 
 void state_saver_stop(struct state_saver *sv)
 {
 	if (!sv)
 		return;
-	pthread_mutex_lock(&sv->mu);
-	sv->stop = true;
-	pthread_cond_signal(&sv->cv);
-	pthread_mutex_unlock(&sv->mu);
-	/* what is pending is written before the thread ends */
-	pthread_join(sv->thread, NULL);
-	pthread_cond_destroy(&sv->done_cv);
-	pthread_cond_destroy(&sv->cv);
-	pthread_mutex_destroy(&sv->mu);
+	/* the writer's jobs call back into @sv: what is pending is written,
+	 * and completed back, first */
+	state_saver_flush(sv, NULL, 0);
 	free(sv);
 }

@@ -21,8 +21,10 @@
  * to); a link at <file> is replaced by the rename, and the reader refuses it.
  *
  * bmsd's event loop never waits for the disk: it hands a copy of the state
- * to the saver (state_saver_submit), whose own thread writes it; a newer
- * copy submitted before the write started replaces the older one.
+ * to the saver (state_saver_submit), which has the disk writer (diskw) write
+ * it on its thread; a newer copy submitted before the write started
+ * replaces the older one. How the write went comes back through the
+ * writer's completions, in the loop's thread.
  */
 #ifndef STATE_H
 #define STATE_H
@@ -65,6 +67,7 @@ int state_write(const char *path, const struct soc_persist *p, uint64_t wall_s, 
 		size_t n);
 
 struct state_saver;
+struct diskw;
 
 struct state_saver_stats {
 	uint64_t submitted;  /* copies handed over */
@@ -73,30 +76,30 @@ struct state_saver_stats {
 	uint64_t errors;     /* failed writes */
 };
 
-/* Start a saver for @path (copied; at most SOC_PATH_MAX - 1 bytes) with
- * its thread. Returns 0 with *@out set, or a negative errno. */
-int state_saver_start(const char *path, struct state_saver **out);
+/* News about the writes, in the owner's thread: @rc is a negative errno
+ * when writes began to fail (once, not at every failure), 1 when a write
+ * succeeded again after failures; @msg says so, naming the file. */
+typedef void (*state_news_fn)(void *arg, int rc, const char *msg);
 
-/* Hand over a copy of @p to be written. Takes a mutex that the writer
- * never holds across I/O: it does not wait for the disk. */
+/* Start a saver for @path (copied; at most SOC_PATH_MAX - 1 bytes) whose
+ * writes run on @w. @news (may be NULL) gets @arg. Returns 0 with *@out
+ * set, or a negative errno. */
+int state_saver_start(const char *path, struct diskw *w, state_news_fn news, void *arg,
+		      struct state_saver **out);
+
+/* Hand over a copy of @p to be written; does not wait for the disk. */
 void state_saver_submit(struct state_saver *sv, const struct soc_persist *p);
 
-/*
- * News about the writes, without waiting: returns 0 when nothing changed
- * since the last call; a negative errno with @msg filled when writes began
- * to fail (reported once, not at every failure); 1 with @msg filled when
- * a write succeeded again after failures.
- */
-int state_saver_poll(struct state_saver *sv, char *msg, size_t n);
-
-/* Wait until every copy submitted so far is written or failed (this does
- * wait for the disk: shutdown, tests). Returns 0, or the negative errno of
- * the last write when it failed, with @msg (may be NULL) filled. */
+/* Wait until every copy submitted so far is written or failed, and its
+ * news delivered (this does wait for the disk, and for the writer's other
+ * jobs: shutdown, tests). Returns 0, or the negative errno of the last
+ * write when it failed, with @msg (may be NULL) filled. */
 int state_saver_flush(struct state_saver *sv, char *msg, size_t n);
 
 void state_saver_get_stats(struct state_saver *sv, struct state_saver_stats *st);
 
-/* Write what is pending, stop the thread and free @sv (NULL: nothing). */
+/* Write what is pending (state_saver_flush) and free @sv (NULL: nothing).
+ * The writer goes on. */
 void state_saver_stop(struct state_saver *sv);
 
 #endif /* STATE_H */

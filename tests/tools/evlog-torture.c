@@ -161,7 +161,7 @@ static int run_writer(const char *dir, uint32_t max_bytes, bool sync, bool chunk
 	struct evlog *l;
 	int rc;
 
-	rc = evlog_open(&l, dir, max_bytes, sync);
+	rc = evlog_open(&l, dir, max_bytes, sync, NULL);
 	if (rc) {
 		fprintf(stderr, "evlog-torture: open %s: %s\n", dir, strerror(-rc));
 		return 2;
@@ -297,7 +297,7 @@ static int run_bench(const char *dir, uint64_t count, size_t text_len, bool sync
 	double t0, dt;
 	int rc;
 
-	rc = evlog_open(&l, dir, 1024 * 1024, sync);
+	rc = evlog_open(&l, dir, 1024 * 1024, sync, NULL);
 	if (rc) {
 		fprintf(stderr, "evlog-torture: open %s: %s\n", dir, strerror(-rc));
 		return 2;

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 
 #include "cu.h"
+#include "diskw.h"
 #include "evlog.h"
 #include "proto/crc.h"
 
@@ -196,7 +197,7 @@ static uint8_t *make_log(const char *dir, const size_t *lens, int n, size_t *len
 {
 	struct evlog *l;
 
-	CU_ASSERT_FATAL(evlog_open(&l, dir, 65536, false) == 0);
+	CU_ASSERT_FATAL(evlog_open(&l, dir, 65536, false, NULL) == 0);
 	for (int i = 0; i < n; i++)
 		CU_ASSERT_FATAL(append_gen(l, (uint64_t)i + 1, lens[i]) == 0);
 	evlog_close(l);
@@ -214,7 +215,7 @@ static void test_roundtrip(void)
 
 	/* the directory is created */
 	path_of(sub, sizeof(sub), d, "log");
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, sub, 65536, true), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, sub, 65536, true, NULL), 0);
 	CU_ASSERT_EQUAL(evlog_stats(l)->next_seq, 1);
 	for (uint64_t s = 1; s <= 50; s++)
 		CU_ASSERT_EQUAL(append_gen(l, s, (size_t)(s * 13 % 120)), 0);
@@ -275,7 +276,7 @@ static void test_layout(void)
 	for (int i = 0; i < 4; i++)
 		want[36 + i] = (uint8_t)(crc >> (8 * i));
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false, NULL), 0);
 	CU_ASSERT_EQUAL(evlog_append(l, 0x1234, 3, "hi", 0x0102030405060708ull,
 				     0x1112131415161718ull), 0);
 	evlog_close(l);
@@ -303,7 +304,7 @@ static void test_rotation_bound(void)
 	struct evlog *l;
 	bool ok = true;
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, max, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, max, false, NULL), 0);
 	for (uint64_t s = 1; s <= 300; s++) {
 		long cur, old;
 
@@ -341,7 +342,7 @@ static int open_fds(void)
 	return n;
 }
 
-/* With sync on, the syncer thread flushes behind the appends: every retired
+/* With sync on, the disk writer flushes behind the appends: every retired
  * file and every dup it was handed is closed again, evlog_flush() waits
  * for it, and what was written reads back. */
 static void test_background_sync(void)
@@ -351,7 +352,7 @@ static void test_background_sync(void)
 	struct evlog *l;
 	int fds0 = open_fds();
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 2048, true), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 2048, true, NULL), 0);
 	for (uint64_t s = 1; s <= 400; s++)
 		CU_ASSERT_EQUAL(append_gen(l, s, (size_t)(s * 13 % 150)), 0);
 	CU_ASSERT_EQUAL(evlog_flush(l), 0);
@@ -367,10 +368,65 @@ static void test_background_sync(void)
 	CU_ASSERT_EQUAL(st.corrupt + st.torn, 0);
 
 	/* without sync, flush has nothing to wait for */
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 2048, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 2048, false, NULL), 0);
 	CU_ASSERT_EQUAL(append_gen(l, 401, 10), 0);
 	CU_ASSERT_EQUAL(evlog_flush(l), 0);
 	evlog_close(l);
+	rm_tmp();
+}
+
+/* A job that holds the disk writer until a byte comes on @arg's pipe: a
+ * stalled disk. */
+static int stall(void *arg, const void *data, size_t len, char *err, size_t n)
+{
+	char c;
+
+	return read(*(int *)arg, &c, 1) == 1 ? 0 : -EIO;
+}
+
+/* A writer shared with others, as in bmsd, whose completions come back
+ * between bursts of appends that rotate: no sync is dropped, since each
+ * kind has its job out and the next asked for when it completes. With the
+ * disk stalled, the retired files queue up to two, one more waits, and
+ * older waiting ones are dropped. */
+static void test_shared_writer(void)
+{
+	const char *d = mk_tmp();
+	struct evlog *l;
+	struct diskw *w;
+	int gate[2], fds0 = open_fds();
+	struct diskw_job j = { .op = DISKW_CALL, .call = stall, .arg = &gate[0] };
+	uint64_t s = 1;
+
+	CU_ASSERT_EQUAL_FATAL(diskw_new(&w, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 2048, true, w), 0);
+	/* bursts of up to two rotations */
+	while (s <= 400) {
+		for (int i = 0; i < 8; i++, s++)
+			CU_ASSERT_EQUAL(append_gen(l, s, (size_t)(s * 13 % 150)), 0);
+		/* the loop's round: the jobs complete back */
+		CU_ASSERT_EQUAL(evlog_flush(l), 0);
+	}
+	CU_ASSERT(evlog_stats(l)->rotations >= 20);
+	CU_ASSERT_EQUAL(evlog_stats(l)->sync_errors, 0);
+	CU_ASSERT_EQUAL(evlog_stats(l)->sync_dropped, 0);
+
+	/* stalled */
+	CU_ASSERT_EQUAL_FATAL(pipe(gate), 0);
+	CU_ASSERT_EQUAL_FATAL(diskw_submit(w, &j, NULL), 0);
+	for (uint64_t r = evlog_stats(l)->rotations; evlog_stats(l)->rotations < r + 5; s++)
+		CU_ASSERT_EQUAL(append_gen(l, s, 150), 0);
+	CU_ASSERT_EQUAL(evlog_stats(l)->sync_dropped, 2);
+	CU_ASSERT_EQUAL(write(gate[1], "g", 1), 1);
+	CU_ASSERT_EQUAL(evlog_flush(l), 0);
+	CU_ASSERT_EQUAL(evlog_stats(l)->sync_dropped, 2);
+	evlog_close(l);
+	diskw_free(w);
+	close(gate[0]);
+	close(gate[1]);
+	CU_ASSERT_EQUAL(open_fds(), fds0);
+	CU_ASSERT_EQUAL(read_all(d, NULL), 0);
+	CU_ASSERT(sink_consecutive(s - sink.n, s - 1));
 	rm_tmp();
 }
 
@@ -380,7 +436,7 @@ static void test_rotation_edge(void)
 	const char *d = mk_tmp();
 	struct evlog *l;
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 1024, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 1024, false, NULL), 0);
 	CU_ASSERT_EQUAL(append_gen(l, 1, 200), 0);     /* 238 */
 	CU_ASSERT_EQUAL(append_gen(l, 2, 198), 0);     /* 236: 474 */
 	CU_ASSERT_EQUAL(append_gen(l, 3, 0), 0);       /* 38: 512, the limit */
@@ -404,7 +460,7 @@ static void test_seq_reopen(void)
 	struct evlog *l;
 
 	for (int round = 0; round < 3; round++) {
-		CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, round == 1), 0);
+		CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, round == 1, NULL), 0);
 		CU_ASSERT_EQUAL(evlog_stats(l)->next_seq, (uint64_t)round * 3 + 1);
 		for (int i = 1; i <= 3; i++)
 			CU_ASSERT_EQUAL(append_gen(l, (uint64_t)round * 3 + i, 20), 0);
@@ -417,7 +473,7 @@ static void test_seq_reopen(void)
 	path_of(a, sizeof(a), d, EVLOG_FILE_CUR);
 	path_of(b, sizeof(b), d, EVLOG_FILE_OLD);
 	CU_ASSERT_EQUAL(rename(a, b), 0);
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false, NULL), 0);
 	CU_ASSERT_EQUAL(evlog_stats(l)->next_seq, 10);
 	CU_ASSERT_EQUAL(append_gen(l, 10, 20), 0);
 	evlog_close(l);
@@ -427,7 +483,7 @@ static void test_seq_reopen(void)
 	/* a current file with only garbage: seq still from the previous */
 	CU_ASSERT_EQUAL(rename(a, b), 0);
 	spew(d, EVLOG_FILE_CUR, "garbage", 7);
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false, NULL), 0);
 	CU_ASSERT_EQUAL(evlog_stats(l)->next_seq, 11);
 	CU_ASSERT_EQUAL(evlog_stats(l)->recovered_bytes, 7);
 	CU_ASSERT_EQUAL(fsize(d, EVLOG_FILE_CUR), 0);
@@ -459,7 +515,7 @@ static void test_truncate_every_offset(void)
 		ok = read_all(d, &st) == 0 && sink_consecutive(1, 3) &&
 		     st.records == 3 && st.corrupt == 0 &&
 		     st.torn == (cut > last) && st.skipped_bytes == cut - last;
-		ok = ok && evlog_open(&l, d, 65536, false) == 0;
+		ok = ok && evlog_open(&l, d, 65536, false, NULL) == 0;
 		if (!ok) {
 			bad++;
 			continue;
@@ -517,7 +573,7 @@ static void flip_record(int which, const uint64_t *want_seqs)
 				ok = ok && st.corrupt == 1 && st.torn == 0;
 			/* only the tail is cut at open, never records after a
 			 * bad one */
-			ok = ok && evlog_open(&l, d, 65536, false) == 0;
+			ok = ok && evlog_open(&l, d, 65536, false, NULL) == 0;
 			if (!ok) {
 				if (bad++ < 5)
 					fprintf(stderr, "\nrecord %d byte %zu bit %d\n", which, i,
@@ -613,7 +669,7 @@ static void test_garbage_between(void)
 	CU_ASSERT_EQUAL(st.skipped_bytes, garbage + 7);
 
 	/* the writer cuts only the tail and goes on after it */
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 65536, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 65536, false, NULL), 0);
 	CU_ASSERT_EQUAL(evlog_stats(l)->recovered_bytes, 10);
 	CU_ASSERT_EQUAL(evlog_stats(l)->corrupt_found, 3);
 	CU_ASSERT_EQUAL(evlog_stats(l)->next_seq, 4);
@@ -686,7 +742,7 @@ static void test_text_limits(void)
 	char t[1001];
 	struct evlog *l;
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 65536, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 65536, false, NULL), 0);
 	memset(t, 'a', 1000);
 	t[1000] = '\0';
 	t[200] = '\0';
@@ -739,15 +795,15 @@ static void test_invalid_args(void)
 	struct evlog_read_stats st;
 	struct evlog *l = (struct evlog *)&st;
 
-	CU_ASSERT_EQUAL(evlog_open(NULL, d, 4096, false), -EINVAL);
-	CU_ASSERT_EQUAL(evlog_open(&l, NULL, 4096, false), -EINVAL);
+	CU_ASSERT_EQUAL(evlog_open(NULL, d, 4096, false, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(evlog_open(&l, NULL, 4096, false, NULL), -EINVAL);
 	CU_ASSERT_PTR_NULL(l);
-	CU_ASSERT_EQUAL(evlog_open(&l, "", 4096, false), -EINVAL);
-	CU_ASSERT_EQUAL(evlog_open(&l, d, EVLOG_MIN_BYTES - 1, false), -EINVAL);
-	CU_ASSERT_EQUAL(evlog_open(&l, d, 0, false), -EINVAL);
+	CU_ASSERT_EQUAL(evlog_open(&l, "", 4096, false, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, EVLOG_MIN_BYTES - 1, false, NULL), -EINVAL);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 0, false, NULL), -EINVAL);
 	CU_ASSERT_EQUAL(fsize(d, EVLOG_FILE_CUR), -1);
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, EVLOG_MIN_BYTES, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, EVLOG_MIN_BYTES, false, NULL), 0);
 	CU_ASSERT_EQUAL(evlog_append(NULL, 1, 6, "x", 0, 0), -EINVAL);
 	CU_ASSERT_EQUAL(evlog_append(l, 1, 6, NULL, 0, 0), -EINVAL);
 	CU_ASSERT_EQUAL(evlog_append(l, 1, -1, "x", 0, 0), -EINVAL);
@@ -776,7 +832,7 @@ static int noaccess_results(const char *dir, int *open_rc, int *read_rc)
 {
 	struct evlog *l = NULL;
 
-	*open_rc = evlog_open(&l, dir, 4096, false);
+	*open_rc = evlog_open(&l, dir, 4096, false, NULL);
 	evlog_close(l);
 	*read_rc = evlog_read(dir, never, NULL, NULL);
 	return 0;
@@ -792,11 +848,11 @@ static void test_bad_dir(void)
 	/* a file where the directory should be */
 	path_of(file, sizeof(file), d, "plain");
 	spew(d, "plain", "x", 1);
-	CU_ASSERT_EQUAL(evlog_open(&l, file, 4096, false), -ENOTDIR);
+	CU_ASSERT_EQUAL(evlog_open(&l, file, 4096, false, NULL), -ENOTDIR);
 	CU_ASSERT_EQUAL(evlog_read(file, never, NULL, NULL), -ENOTDIR);
 	/* a missing parent is not created */
 	path_of(deep, sizeof(deep), d, "no/such");
-	CU_ASSERT_EQUAL(evlog_open(&l, deep, 4096, false), -ENOENT);
+	CU_ASSERT_EQUAL(evlog_open(&l, deep, 4096, false, NULL), -ENOENT);
 	CU_ASSERT_EQUAL(evlog_read(deep, never, NULL, NULL), -ENOENT);
 	/* an existing, empty directory is an empty log */
 	path_of(sub, sizeof(sub), d, "empty");
@@ -842,11 +898,11 @@ static void test_one_writer(void)
 	const char *d = mk_tmp();
 	struct evlog *a, *b;
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&a, d, 4096, false), 0);
-	CU_ASSERT_EQUAL(evlog_open(&b, d, 4096, false), -EBUSY);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&a, d, 4096, false, NULL), 0);
+	CU_ASSERT_EQUAL(evlog_open(&b, d, 4096, false, NULL), -EBUSY);
 	CU_ASSERT_EQUAL(append_gen(a, 1, 3), 0);
 	evlog_close(a);
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&b, d, 4096, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&b, d, 4096, false, NULL), 0);
 	CU_ASSERT_EQUAL(evlog_stats(b)->next_seq, 2);
 	evlog_close(b);
 	rm_tmp();
@@ -858,7 +914,7 @@ static void test_callback_stops(void)
 	struct evlog_read_stats st;
 	struct evlog *l;
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 1024, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 1024, false, NULL), 0);
 	for (uint64_t s = 1; s <= 20; s++)
 		CU_ASSERT_EQUAL(append_gen(l, s, 100), 0);
 	evlog_close(l);
@@ -879,8 +935,8 @@ static void test_chunked_same_bytes(void)
 	size_t na, nb, noa, nob;
 	struct evlog *la, *lb;
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&la, a, 2048, false), 0);
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&lb, b, 2048, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&la, a, 2048, false, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&lb, b, 2048, false, NULL), 0);
 	evlog_set_chunking(lb, 99);
 	for (uint64_t s = 1; s <= 40; s++) {
 		CU_ASSERT_EQUAL(append_gen(la, s, (size_t)(s * 11 % 201)), 0);
@@ -920,7 +976,7 @@ static void test_read_while_rotating(void)
 	if (pid == 0) {
 		struct evlog *l;
 
-		if (evlog_open(&l, d, 4096, false))
+		if (evlog_open(&l, d, 4096, false, NULL))
 			_exit(1);
 		for (;;)
 			if (append_gen(l, evlog_stats(l)->next_seq, 150))
@@ -1020,7 +1076,7 @@ static void test_read_races_rotation(void)
 	struct evlog_read_stats st;
 	uint64_t next;
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&race_log, d, 4096, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&race_log, d, 4096, false, NULL), 0);
 	race_rotate();                  /* both files exist */
 	race_rotate();
 	race_fired = 0;
@@ -1057,7 +1113,7 @@ static void test_write_errors(void)
 	long size;
 	int rc;
 
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false, NULL), 0);
 	CU_ASSERT_EQUAL(append_gen(l, 1, 50), 0);
 	size = fsize(d, EVLOG_FILE_CUR);
 
@@ -1168,10 +1224,10 @@ static void test_symlink_refused(void)
 
 	victim_make();
 	link_at(victim, d, EVLOG_FILE_CUR);
-	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false), -ELOOP);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false, NULL), -ELOOP);
 	CU_ASSERT_PTR_NULL(l);
 	CU_ASSERT(error_says(d, EVLOG_FILE_CUR, "is a symbolic link"));
-	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, true), -ELOOP);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, true, NULL), -ELOOP);
 	CU_ASSERT_EQUAL(read_all(d, NULL), -ELOOP);
 	CU_ASSERT(error_says(d, EVLOG_FILE_CUR, "is a symbolic link"));
 	CU_ASSERT_EQUAL(sink.n, 0);
@@ -1181,13 +1237,13 @@ static void test_symlink_refused(void)
 	/* a link to a file that does not exist: O_CREAT would make it */
 	path_of(dangling, sizeof(dangling), victim_dir, "new");
 	link_at(dangling, d, EVLOG_FILE_CUR);
-	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false), -ELOOP);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false, NULL), -ELOOP);
 	CU_ASSERT(victim_intact());
 	unlink_at(d, EVLOG_FILE_CUR);
 
 	/* the previous file, read at open when the current one is empty */
 	link_at(victim, d, EVLOG_FILE_OLD);
-	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false), -ELOOP);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false, NULL), -ELOOP);
 	CU_ASSERT(error_says(d, EVLOG_FILE_OLD, "is a symbolic link"));
 	CU_ASSERT_EQUAL(read_all(d, NULL), -ELOOP);
 	CU_ASSERT(error_says(d, EVLOG_FILE_OLD, "is a symbolic link"));
@@ -1195,7 +1251,7 @@ static void test_symlink_refused(void)
 	unlink_at(d, EVLOG_FILE_OLD);
 
 	/* gone: an ordinary log again (the empty events.log made above is fine) */
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, false, NULL), 0);
 	CU_ASSERT_EQUAL(append_gen(l, 1, 20), 0);
 	evlog_close(l);
 	CU_ASSERT_EQUAL(read_all(d, NULL), 0);
@@ -1221,7 +1277,7 @@ static void test_symlink_at_rotation(void)
 	int rc;
 
 	victim_make();
-	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, true), 0);
+	CU_ASSERT_EQUAL_FATAL(evlog_open(&l, d, 4096, true, NULL), 0);
 	for (s = 1; s <= 5; s++)
 		CU_ASSERT_EQUAL(append_gen(l, s, 100), 0);
 	create_hook = plant_link;
@@ -1265,7 +1321,7 @@ static void test_hardlink_refused(void)
 		rm_dir(victim_dir);
 		return;
 	}
-	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false), -EMLINK);
+	CU_ASSERT_EQUAL(evlog_open(&l, d, 4096, false, NULL), -EMLINK);
 	CU_ASSERT(error_says(d, EVLOG_FILE_CUR, "hard links"));
 	unlink_at(d, EVLOG_FILE_CUR);
 	CU_ASSERT(victim_intact());
@@ -1284,12 +1340,12 @@ static void test_symlink_dir(void)
 	victim_make();
 	path_of(lnk, sizeof(lnk), d, "state");
 	CU_ASSERT_EQUAL_FATAL(symlink(victim_dir, lnk), 0);
-	CU_ASSERT_EQUAL(evlog_open(&l, lnk, 4096, false), -ELOOP);
+	CU_ASSERT_EQUAL(evlog_open(&l, lnk, 4096, false, NULL), -ELOOP);
 	CU_ASSERT_PTR_NOT_NULL(strstr(evlog_error(), lnk));
 	CU_ASSERT_PTR_NOT_NULL(strstr(evlog_error(), "is a symbolic link"));
 	/* a trailing slash does not make the writer follow it */
 	snprintf(slash, sizeof(slash), "%s//", lnk);
-	CU_ASSERT_EQUAL(evlog_open(&l, slash, 4096, false), -ELOOP);
+	CU_ASSERT_EQUAL(evlog_open(&l, slash, 4096, false, NULL), -ELOOP);
 	CU_ASSERT(victim_intact());
 	CU_ASSERT_EQUAL(read_all(lnk, NULL), 0);
 	CU_ASSERT_EQUAL(sink.n, 0);
@@ -1297,7 +1353,7 @@ static void test_symlink_dir(void)
 	CU_ASSERT_EQUAL(unlink(lnk), 0);
 	path_of(slash, sizeof(slash), victim_dir, "new");
 	CU_ASSERT_EQUAL_FATAL(symlink(slash, lnk), 0);
-	CU_ASSERT_EQUAL(evlog_open(&l, lnk, 4096, false), -ELOOP);
+	CU_ASSERT_EQUAL(evlog_open(&l, lnk, 4096, false, NULL), -ELOOP);
 	CU_ASSERT(victim_intact());
 	rm_tmp();
 	rm_dir(victim_dir);
@@ -1311,6 +1367,7 @@ void cu_register(void)
 		CU_TEST(test_rotation_bound),
 		CU_TEST(test_rotation_edge),
 		CU_TEST(test_background_sync),
+		CU_TEST(test_shared_writer),
 		CU_TEST(test_seq_reopen),
 		CU_TEST(test_truncate_every_offset),
 		CU_TEST(test_bitflip_middle),

@@ -4,11 +4,13 @@
  * bad CRC, another version, wrong length, trailing bytes, out-of-range
  * values), the atomic write (a rename that never happened, a leftover
  * temporary file, links planted as the temporary file, the file or the
- * directory, a read-only directory), and the saver thread (hand-over,
- * replacement of pending copies, error news once, recovery).
+ * directory, a read-only directory), and the saver on the disk writer
+ * (hand-over, replacement of pending copies, error news once, recovery,
+ * news through the event loop).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,8 @@
 #undef CU_TEST
 #include "cu.h"
 
+#include "diskw.h"
+#include "loop.h"
 #include "proto/crc.h"
 #include "state.h"
 
@@ -614,6 +618,24 @@ static void test_tmp_not_removable(void)
 	rm_dir();
 }
 
+/* The saver's news, as the writer's completions deliver them. */
+static struct {
+	int n, rc;
+	char msg[400];
+	pthread_t thread;
+	struct loop *quit;      /* stopped at the first news */
+} news;
+
+static void on_news(void *arg, int rc, const char *msg)
+{
+	news.n++;
+	news.rc = rc;
+	snprintf(news.msg, sizeof(news.msg), "%s", msg);
+	news.thread = pthread_self();
+	if (news.quit)
+		loop_quit(news.quit);
+}
+
 /*
  * A read-only directory. root writes anywhere, so the check runs in a
  * child that gives up root for nobody (when the suite runs as root).
@@ -624,6 +646,7 @@ static int ro_child(void)
 	struct soc_persist p = sample(), q;
 	struct state_saver *sv;
 	struct state_saver_stats st;
+	struct diskw *w;
 	char err[300], msg[400];
 	int rc;
 
@@ -635,18 +658,18 @@ static int ro_child(void)
 	/* the old file is still there, and still good */
 	if (state_read(path, &q, NULL, err, sizeof(err)) || q.soc_ppm != 222222)
 		return 4;
-	if (state_saver_start(path, &sv))
+	if (diskw_new(&w, NULL) || state_saver_start(path, w, on_news, NULL, &sv))
 		return 5;
 	state_saver_submit(sv, &p);
 	if (state_saver_flush(sv, msg, sizeof(msg)) != -EACCES || !strstr(msg, "cannot create"))
 		return 6;
 	/* reported once ... */
-	if (state_saver_poll(sv, msg, sizeof(msg)) != -EACCES ||
-	    !strstr(msg, "state file not saved: cannot create"))
+	if (news.n != 1 || news.rc != -EACCES ||
+	    !strstr(news.msg, "state file not saved: cannot create"))
 		return 7;
 	state_saver_submit(sv, &p);
 	state_saver_flush(sv, NULL, 0);
-	if (state_saver_poll(sv, msg, sizeof(msg)) != 0)
+	if (news.n != 1)
 		return 8;
 	/* ... and the recovery too */
 	if (chmod(dir, 0755))
@@ -654,12 +677,13 @@ static int ro_child(void)
 	state_saver_submit(sv, &p);
 	if (state_saver_flush(sv, msg, sizeof(msg)) != 0)
 		return 10;
-	if (state_saver_poll(sv, msg, sizeof(msg)) != 1 || !strstr(msg, "saved again"))
+	if (news.n != 2 || news.rc != 1 || !strstr(news.msg, "saved again"))
 		return 11;
 	state_saver_get_stats(sv, &st);
 	if (st.errors != 2 || st.written != 1 || st.submitted != 3)
 		return 12;
 	state_saver_stop(sv);
+	diskw_free(w);
 	if (state_read(path, &q, NULL, err, sizeof(err)) || !same(&p, &q))
 		return 13;
 	return 0;
@@ -700,41 +724,89 @@ static void test_saver(void)
 	struct soc_persist p = sample(), q;
 	struct state_saver *sv = NULL;
 	struct state_saver_stats st;
+	struct diskw *w;
 	char err[300], msg[400];
-	uint64_t w = 0;
+	uint64_t w_s = 0;
 
-	CU_ASSERT_EQUAL(state_saver_start("relative/state", &sv), -EINVAL);
+	CU_ASSERT_EQUAL_FATAL(diskw_new(&w, NULL), 0);
+	CU_ASSERT_EQUAL(state_saver_start("relative/state", w, NULL, NULL, &sv), -EINVAL);
 	CU_ASSERT_PTR_NULL(sv);
-	CU_ASSERT_EQUAL(state_saver_start(NULL, &sv), -EINVAL);
+	CU_ASSERT_EQUAL(state_saver_start(NULL, w, NULL, NULL, &sv), -EINVAL);
+	CU_ASSERT_EQUAL(state_saver_start("/tmp/state", NULL, NULL, NULL, &sv), -EINVAL);
 	state_saver_stop(NULL);
 
 	mkdir_fresh();
-	CU_ASSERT_EQUAL_FATAL(state_saver_start(path, &sv), 0);
+	memset(&news, 0, sizeof(news));
+	CU_ASSERT_EQUAL_FATAL(state_saver_start(path, w, on_news, NULL, &sv), 0);
 	CU_ASSERT_EQUAL(state_saver_flush(sv, msg, sizeof(msg)), 0);
 	CU_ASSERT_STRING_EQUAL(msg, "");
-	/* many copies in a row: the last one wins, none is torn */
+	/* many copies in a row: the last one wins, none is torn; with no
+	 * loop to take the completions, the writer's slots fill up and the
+	 * copies wait in the saver */
 	for (uint32_t i = 0; i <= 2000; i++) {
 		p.soc_ppm = i * 100;
 		p.charge_in_mAs = i;
 		state_saver_submit(sv, &p);
 	}
 	CU_ASSERT_EQUAL(state_saver_flush(sv, msg, sizeof(msg)), 0);
-	CU_ASSERT_EQUAL(state_read(path, &q, &w, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(state_read(path, &q, &w_s, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(q.soc_ppm, 200000);
 	CU_ASSERT_EQUAL(q.charge_in_mAs, 2000);
-	CU_ASSERT(w > 1600000000);
+	CU_ASSERT(w_s > 1600000000);
 	state_saver_get_stats(sv, &st);
 	CU_ASSERT_EQUAL(st.submitted, 2001);
 	CU_ASSERT_EQUAL(st.written + st.replaced, 2001);
 	CU_ASSERT(st.written >= 1);
 	CU_ASSERT_EQUAL(st.errors, 0);
-	CU_ASSERT_EQUAL(state_saver_poll(sv, msg, sizeof(msg)), 0);
+	CU_ASSERT_EQUAL(news.n, 0);
 	/* what is pending at stop is written */
 	p.soc_ppm = 777;
 	state_saver_submit(sv, &p);
 	state_saver_stop(sv);
 	CU_ASSERT_EQUAL(state_read(path, &q, NULL, err, sizeof(err)), 0);
 	CU_ASSERT_EQUAL(q.soc_ppm, 777);
+	diskw_free(w);
+	rm_dir();
+}
+
+static void on_timeout(void *arg, uint64_t n)
+{
+	loop_quit(arg);
+}
+
+/* In bmsd the news comes through the event loop, in its thread, with no
+ * timer asking for it: here a write that fails (the directory is a file). */
+static void test_saver_loop(void)
+{
+	struct soc_persist p = sample();
+	struct state_saver *sv;
+	struct diskw *w;
+	struct loop *l;
+	char bad[200];
+	int fd;
+
+	mkdir_fresh();
+	fd = open(path, O_WRONLY | O_CREAT, 0600);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	snprintf(bad, sizeof(bad), "%s/state", path);
+	CU_ASSERT_EQUAL_FATAL(loop_new(&l), 0);
+	CU_ASSERT_EQUAL_FATAL(diskw_new(&w, l), 0);
+	CU_ASSERT_EQUAL_FATAL(state_saver_start(bad, w, on_news, NULL, &sv), 0);
+	memset(&news, 0, sizeof(news));
+	news.quit = l;
+	state_saver_submit(sv, &p);
+	CU_ASSERT_EQUAL(news.n, 0);
+	CU_ASSERT_FATAL(loop_add_timer(l, 5000, on_timeout, l) >= 0);
+	CU_ASSERT_EQUAL(loop_run(l), 0);
+	CU_ASSERT_EQUAL(news.n, 1);
+	CU_ASSERT_EQUAL(news.rc, -ENOTDIR);
+	CU_ASSERT_PTR_NOT_NULL(strstr(news.msg, "state file not saved: cannot create"));
+	CU_ASSERT(pthread_equal(news.thread, pthread_self()));
+	news.quit = NULL;
+	state_saver_stop(sv);
+	diskw_free(w);
+	loop_free(l);
 	rm_dir();
 }
 
@@ -760,6 +832,7 @@ void cu_register(void)
 		CU_TEST(test_tmp_not_removable),
 		CU_TEST(test_read_only_dir),
 		CU_TEST(test_saver),
+		CU_TEST(test_saver_loop),
 		CU_END,
 	};
 
