@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "bytes.h"
 #include "diskw.h"
 #include "evlog.h"
 #include "proto/crc.h"
@@ -150,22 +151,6 @@ int evlog_flush(struct evlog *l)
 	return -EIO;
 }
 
-/* Little-endian fields of @n bytes. */
-static void put_le(uint8_t *p, uint64_t v, int n)
-{
-	for (int i = 0; i < n; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static uint64_t get_le(const uint8_t *p, int n)
-{
-	uint64_t v = 0;
-
-	for (int i = n - 1; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
 static size_t rec_encode(uint8_t *b, uint64_t seq, uint64_t realtime_us, uint64_t mono_us,
 			 uint16_t code, uint8_t prio, const char *text, size_t n)
 {
@@ -174,13 +159,13 @@ static size_t rec_encode(uint8_t *b, uint64_t seq, uint64_t realtime_us, uint64_
 	memcpy(b, magic, 4);
 	b[4] = EVLOG_VERSION;
 	b[5] = prio;
-	put_le(b + 6, len, 2);
-	put_le(b + 8, seq, 8);
-	put_le(b + 16, realtime_us, 8);
-	put_le(b + 24, mono_us, 8);
-	put_le(b + 32, code, 2);
+	put_le16(b + 6, (uint16_t)len);
+	put_le64(b + 8, seq);
+	put_le64(b + 16, realtime_us);
+	put_le64(b + 24, mono_us);
+	put_le16(b + 32, (uint16_t)code);
 	memcpy(b + HDR_LEN, text, n);
-	put_le(b + HDR_LEN + n, crc32_update(0, b, HDR_LEN + n), 4);
+	put_le32(b + HDR_LEN + n, (uint32_t)crc32_update(0, b, HDR_LEN + n));
 	return len;
 }
 
@@ -203,21 +188,21 @@ static int rec_check(const uint8_t *p, size_t avail, struct evlog_rec *r)
 		return 0;
 	if (avail < 8)
 		return -1;
-	len = (size_t)get_le(p + 6, 2);
+	len = (size_t)get_le16(p + 6);
 	if (len < EVLOG_REC_FIXED || len > EVLOG_REC_MAX)
 		return 0;
 	if (avail < len)
 		return -1;
 	n = len - EVLOG_REC_FIXED;
-	if (crc32_update(0, p, HDR_LEN + n) != get_le(p + HDR_LEN + n, 4))
+	if (crc32_update(0, p, HDR_LEN + n) != get_le32(p + HDR_LEN + n))
 		return 0;
-	if (get_le(p + 8, 8) == 0 || memchr(p + HDR_LEN, 0, n))
+	if (get_le64(p + 8) == 0 || memchr(p + HDR_LEN, 0, n))
 		return 0;
 	if (r) {
-		r->seq = get_le(p + 8, 8);
-		r->realtime_us = get_le(p + 16, 8);
-		r->mono_us = get_le(p + 24, 8);
-		r->code = (uint16_t)get_le(p + 32, 2);
+		r->seq = get_le64(p + 8);
+		r->realtime_us = get_le64(p + 16);
+		r->mono_us = get_le64(p + 24);
+		r->code = (uint16_t)get_le16(p + 32);
 		r->prio = p[5];
 		r->len = (uint8_t)n;
 		memcpy(r->text, p + HDR_LEN, n);

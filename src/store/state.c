@@ -10,6 +10,7 @@
 
 #include <sys/stat.h>
 
+#include "bytes.h"
 #include "diskw.h"
 #include "proto/crc.h"
 #include "state.h"
@@ -42,53 +43,41 @@ _Static_assert(BODY_LEN == 132u && BODY_LEN_V1 == 124u, "STATE_FILE_LEN is the l
 
 static const uint8_t magic[4] = { 0xB3, 'S', 'O', 'C' };
 
+/* Fields in order: each call writes or reads one and moves the cursor. */
 static void put16(uint8_t **p, uint16_t v)
 {
-	(*p)[0] = (uint8_t)v;
-	(*p)[1] = (uint8_t)(v >> 8);
+	put_le16(*p, v);
 	*p += 2;
 }
 
 static void put32(uint8_t **p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		(*p)[i] = (uint8_t)(v >> (8 * i));
+	put_le32(*p, v);
 	*p += 4;
 }
 
 static void put64(uint8_t **p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		(*p)[i] = (uint8_t)(v >> (8 * i));
+	put_le64(*p, v);
 	*p += 8;
 }
 
 static uint16_t get16(const uint8_t **p)
 {
-	uint16_t v = (uint16_t)((*p)[0] | (*p)[1] << 8);
-
 	*p += 2;
-	return v;
+	return get_le16(*p - 2);
 }
 
 static uint32_t get32(const uint8_t **p)
 {
-	uint32_t v = 0;
-
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | (*p)[i];
 	*p += 4;
-	return v;
+	return get_le32(*p - 4);
 }
 
 static uint64_t get64(const uint8_t **p)
 {
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | (*p)[i];
 	*p += 8;
-	return v;
+	return get_le64(*p - 8);
 }
 
 size_t state_encode(const struct soc_persist *s, uint64_t wall_s, uint8_t *buf)

@@ -17,7 +17,6 @@ MAX_FUNC = 100
 OVER = {
     "daemon/batt.c", "daemon/batt.c:batt_step()", "daemon/bmsd.c",
     "daemon/bmsd.c:main()", "iface/status.c:render_json()",
-    "store/evlog.c",
 }
 
 args = [a for a in sys.argv[1:] if a != "-v"]
