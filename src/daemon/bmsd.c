@@ -226,7 +226,7 @@ static void on_can(int fd, uint32_t events, void *arg)
 	if (b->link_ready && (pmodel_gen(&b->pm) != gen ||
 			      pmodel_meta(&b->pm, PM_CURRENT)->count != ncur ||
 			      link_mcu_safety(&b->link) != safety || bmsd_faults(b) != faults))
-		batt_step(b, loop_now_us(), rx_us);
+		bmsd_batt_step(b, loop_now_us(), rx_us);
 }
 
 
@@ -355,7 +355,7 @@ static void control(struct bmsd *b)
 	if (!b->cfg || !b->link_ready)
 		return;
 	check_board(b);
-	batt_tick(b, loop_now_us());
+	bmsd_batt_tick(b, loop_now_us());
 	link_get_outputs(&b->link, &relays, &dos);
 	if (link_state(&b->link) != LINK_UP)
 		relays = 0;
@@ -392,7 +392,7 @@ int bmsd_reset_faults(struct bmsd *b, const char *who, char *why, size_t n)
 			 link_state_name(link_state(&b->link)));
 		return rc;
 	}
-	batt_reset(b);
+	batt_reset(&b->batt, link_mcu_safety(&b->link) == BP_SAFETY_TRIPPED);
 	bmsd_event(b, EV_FAULT_RESET, LOG_NOTICE, "fault reset requested by %s", who);
 	return 0;
 }
@@ -403,9 +403,8 @@ int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char *why, s
 		snprintf(why, n, "bmsd is unconfigured: %s", b->cfg_err.msg);
 		return -EAGAIN;
 	}
-	if (b->disconnect_req == !connect)
+	if (!batt_set_connect(&b->batt, connect))
 		return 0;
-	b->disconnect_req = !connect;
 	bmsd_event(b, EV_OPERATION, LOG_NOTICE, "%s requested by %s",
 		   connect ? "connect" : "disconnect", who);
 	return 0;
@@ -535,9 +534,7 @@ static void bmsd_ctl_open(struct bmsd *b, const char *path, const char *group)
 	ctl_register(b->ctl, "relays", cmd_relays, b);
 	ctl_register(b->ctl, "connect", cmd_connect, b);
 	ctl_register(b->ctl, "disconnect", cmd_connect, b);
-	ctl_register(b->ctl, "set-soc", batt_cmd_set_soc, b);
-	ctl_register(b->ctl, "reset-soc", batt_cmd_reset_soc, b);
-	ctl_register(b->ctl, "reactions", batt_cmd_reactions, b);
+	bmsd_batt_ctl(b);
 	ctl_register(b->ctl, CAN_IF_STATS_CMD, cmd_can_stats, b);
 	ctl_register_watch(b->ctl, cmd_status, b);
 }
@@ -638,7 +635,7 @@ static void config_apply(struct bmsd *b, struct cfg *n)
 	if (old)
 		link_apply(b, n);
 	free(old);
-	batt_apply(b);
+	bmsd_batt_apply(b);
 	modbus_if_reconfigure(&b->mb, &b->host, b->loop, b->cfg, &b->view);
 	can_if_reconfigure(&b->xc, &b->host, b->loop, b->cfg, &b->view);
 }
@@ -931,7 +928,7 @@ int main(int argc, char **argv)
 	if (b.link_ready && link_state(&b.link) == LINK_UP)
 		link_set_outputs(&b.link, 0, 0);
 	bmsd_event(&b, EV_STOP, LOG_NOTICE, "bmsd stopping: outputs commanded open, heartbeat ends");
-	batt_stop(&b);
+	bmsd_batt_stop(&b);
 	bmsd_ctl_close(&b);
 	modbus_if_fini(&b.mb);
 	can_if_fini(&b.xc);

@@ -35,6 +35,7 @@ enum bmsd_gpio {
 
 struct modbus_if;
 struct can_if;
+struct state_saver;
 
 struct bmsd {
 	struct loop *loop;
@@ -64,10 +65,12 @@ struct bmsd {
 	uint64_t rx_foreign;      /* extended or remote frames on the MCU link */
 	char status_line[256];
 
-	struct batt batt;          /* the battery logic (batt.c) */
+	struct batt batt;          /* the battery logic (batt.c, bmsd_batt.c) */
+	struct state_saver *saver; /* the state file's writer; NULL none */
+	char state_file[256];      /* the file it writes */
+	int batt_timer;            /* 1 ms steps while a set delay runs; -1 none */
 	struct view view;          /* published state: what the interfaces read */
 	uint64_t view_ms;          /* last publication */
-	bool disconnect_req;       /* SetOp / bmsctl: keep the contactors open */
 	struct host host;          /* what the interfaces may ask of bmsd */
 	struct modbus_if *mb;      /* iface/modbus_if.c */
 	struct can_if *xc;         /* iface/can_if.c: CAN1 and CAN2 */
@@ -90,6 +93,16 @@ int bmsd_reset_faults(struct bmsd *b, const char *who, char *why, size_t n);
 /* SetOp: @connect false keeps every contactor open until connect again. */
 int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char *why, size_t n);
 
+/* The battery logic (bmsd_batt.c): _apply after every config (re)load;
+ * _step at @now_us for frames received at @rx_us (0: a timer); _tick
+ * every 10 ms, a step and the SOC and balancing;
+ * _stop at exit; _ctl registers its control-socket commands. */
+void bmsd_batt_apply(struct bmsd *b);
+void bmsd_batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us);
+void bmsd_batt_tick(struct bmsd *b, uint64_t now_us);
+void bmsd_batt_stop(struct bmsd *b);
+void bmsd_batt_ctl(struct bmsd *b);
+
 /* Fill b->view from the pack model, the link and the logic (publish.c). */
 void bmsd_publish(struct bmsd *b, uint64_t now_ms);
 /* The view's serial number, from /etc/machine-id; once at start. */
@@ -104,9 +117,5 @@ void status_line(const struct bmsd *b, char *buf, size_t n);
 int status_render(const struct bmsd *b, struct ctl_reply *r, bool json);
 /* "relays" / "relays json": each relay's role, command, drive, feedback. */
 int relays_render(const struct bmsd *b, struct ctl_reply *r, bool json);
-
-/* The pack current as the MCU presents it: the high-range sensor's when
- * it selected it. False when not known. */
-bool bmsd_pack_current(const struct bp_current *c, int32_t *mA);
 
 #endif /* BMSD_H */

@@ -111,7 +111,7 @@ static void pack_view(struct bmsd *b, struct view *v)
 		v->temp_mean_dC = (int16_t)((tsum + (tsum >= 0 ? tn / 2 : -tn / 2)) / tn);
 	if (lg)
 		v->online_mask = lg->online;
-	v->current_valid = bmsd_pack_current(cur, &v->current_mA);
+	v->current_valid = batt_pack_current(cur, &v->current_mA);
 	for (unsigned int i = 0; i < BP_NUM_NTC; i++)
 		v->ext_temp_dC[i] = ext ? ext->t_dC[i] : BP_TEMP_DC_NA;
 	if (ext && ext->rh_dpct != 0xFFFFu) {
@@ -158,6 +158,7 @@ void bmsd_publish(struct bmsd *b, uint64_t now_ms)
 	uint64_t gen = v->gen;
 	struct view_counters keep = v->counters;
 	char serial[sizeof(v->serial)];
+	uint8_t rcmd;
 
 	memcpy(serial, v->serial, sizeof(serial));
 	memset(v, 0, sizeof(*v));
@@ -168,7 +169,7 @@ void bmsd_publish(struct bmsd *b, uint64_t now_ms)
 	snprintf(v->version, sizeof(v->version), "%s", BMSD_VERSION);
 	v->configured = c != NULL;
 	v->faults = bmsd_faults(b);
-	v->disconnect_requested = b->disconnect_req;
+	v->disconnect_requested = b->batt.disconnect;
 	v->link_up = b->link_ready && link_verified(&b->link) &&
 		     link_mcu_safety(&b->link) == BP_SAFETY_ARMED;
 	if (c) {
@@ -193,6 +194,7 @@ void bmsd_publish(struct bmsd *b, uint64_t now_ms)
 		v->state = VIEW_ST_CONNECTED;
 	else
 		v->state = VIEW_ST_STANDBY;
-	batt_publish(b, v);
+	link_get_outputs(&b->link, &rcmd, NULL);
+	batt_publish(&b->batt, rcmd, v);
 	b->view_ms = now_ms;
 }

@@ -44,21 +44,6 @@ static unsigned int popcount(unsigned int v)
 	return n;
 }
 
-/* The current the MCU presents as the pack's: the high-range sensor when
- * it selected it. */
-bool bmsd_pack_current(const struct bp_current *c, int32_t *mA)
-{
-	int32_t v;
-
-	if (!c)
-		return false;
-	v = (c->flags & BP_CUR_S2_SELECTED) ? c->mA[1] : c->mA[0];
-	if (v == BP_CURRENT_MA_NA)
-		return false;
-	*mA = v;
-	return true;
-}
-
 void status_line(const struct bmsd *b, char *buf, size_t n)
 {
 	unsigned int f = bmsd_faults(b);
@@ -81,7 +66,7 @@ void status_line(const struct bmsd *b, char *buf, size_t n)
 	if (s && s->cells_valid && len > 0 && (size_t)len < n) {
 		len += snprintf(buf + len, n - (size_t)len, "; %.2f V, cells %u..%u mV",
 				s->pack_mV / 1000.0, s->cell_min_mV, s->cell_max_mV);
-		if (bmsd_pack_current(pmodel_current(&b->pm), &mA) && len > 0 && (size_t)len < n)
+		if (batt_pack_current(pmodel_current(&b->pm), &mA) && len > 0 && (size_t)len < n)
 			snprintf(buf + len, n - (size_t)len, ", %+.1f A", mA / 1000.0);
 	}
 }
@@ -140,7 +125,7 @@ static void battery_text(const struct bmsd *b, struct ctl_reply *r)
 		   v->remaining_mAh, v->capacity_meas_mAh ? v->capacity_meas_mAh : v->capacity_mAh,
 		   v->full ? ", full" : "", v->heater_on ? ", heating" : "",
 		   v->soft_stop ? ", soft stop" : "",
-		   b->disconnect_req ? ", disconnected on request (bmsctl connect)" : "");
+		   t->disconnect ? ", disconnected on request (bmsctl connect)" : "");
 	ctl_printf(r, "limits:   charge %.1f A up to %.2f V, discharge %.1f A down to %.2f V%s%s\n",
 		   v->ccl_mA / 1000.0, v->cvl_mV / 1000.0, v->dcl_mA / 1000.0, v->dvl_mV / 1000.0,
 		   v->charge_allowed ? "" : ", charging not allowed",
@@ -180,7 +165,7 @@ static void battery_json(const struct bmsd *b, struct ctl_reply *r)
 		   v->dcl_mA, v->cvl_mV, v->dvl_mV, v->charge_allowed ? "true" : "false",
 		   v->discharge_allowed ? "true" : "false", v->soft_stop ? "true" : "false",
 		   v->full ? "true" : "false", v->heater_on ? "true" : "false", t->bleeding,
-		   t->nreactions, b->disconnect_req ? "true" : "false");
+		   t->nreactions, t->disconnect ? "true" : "false");
 	prot_list(r, v->criticals, true);
 	ctl_printf(r, "],\"alarm\":[");
 	prot_list(r, v->alarms, true);
@@ -244,7 +229,7 @@ static int render_text(const struct bmsd *b, struct ctl_reply *r)
 	s = pmodel_summary(pm);
 	if (s && s->cells_valid) {
 		ctl_printf(r, "pack:     %.3f V", s->pack_mV / 1000.0);
-		if (bmsd_pack_current(pmodel_current(pm), &mA))
+		if (batt_pack_current(pmodel_current(pm), &mA))
 			ctl_printf(r, ", %+.3f A", mA / 1000.0);
 		ctl_printf(r, ", boards %u online of %u, snapshot %" PRIu64 " ms old\n",
 			   s->boards_online, c->pack.boards, now - s->at_ms);
@@ -381,7 +366,7 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 
 	s = pmodel_summary(pm);
 	ctl_printf(r, ",\"pack\":{\"snapshots\":%" PRIu64, pmodel_gen(pm));
-	if (bmsd_pack_current(pmodel_current(pm), &mA))
+	if (batt_pack_current(pmodel_current(pm), &mA))
 		ctl_printf(r, ",\"current_mA\":%" PRId32, mA);
 	if (s) {
 		ctl_printf(r, ",\"voltage_mV\":%u,\"snapshot_age_ms\":%" PRIu64

@@ -44,9 +44,9 @@ CYCLES = {
     ("cc_cfg", "cfg", "extcan_cfg", "limits_cfg", "modbus_cfg", "prot_cfg", "soc_cfg"):
         "struct cfg holds each section's struct, and each section's schema uses the "
         "key tables of cfg_keys.h",
-    ("batt", "bmsd", "publish", "status"):
+    ("bmsd", "bmsd_batt", "publish", "status"):
         "bmsd.h holds struct bmsd and declares the functions of three files, which all reach "
-        "into it; batt_step reads it for its inputs",
+        "into it",
 }
 
 args = [a for a in sys.argv[1:] if a != "-v"]
