@@ -42,7 +42,7 @@ INTEGRATION += tests/integration/demo_dir.sh
 # the battery step as a whole: scenarios of protections, heater, contactors,
 # limits, balancing and SOC acting on each other
 UNIT_TESTS += test_batt
-test_batt_SRCS = tests/unit/test_batt.c src/logic/batt.c src/logic/prot.c src/logic/cc.c \
+test_batt_SRCS = tests/unit/test_batt.c src/logic/batt.c src/logic/prot.c src/logic/cc.c src/logic/fault.c \
 	src/logic/heater.c src/logic/limit.c src/logic/balance.c src/logic/soc.c \
 	$(LIMITS_CFG_TEST_SRCS)
 test_batt_LIBS = $(LIBS_YAML)

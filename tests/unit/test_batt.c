@@ -219,6 +219,8 @@ static void input(struct batt_in *in, uint64_t now_ms, uint64_t rx_us)
 	in->io = &io;
 	batt_current(&cur, &in->cur);
 	in->mcu_safety = pk.safety;
+	/* as bmsd_faults() reports it: a tripped floor is the mcu-trip fault */
+	in->faults = pk.safety == BP_SAFETY_TRIPPED ? BMSD_F_MCU_TRIP : 0;
 	in->link_verified = pk.link_up;
 	in->link_up = pk.link_up;
 	in->relays_cmd = relays_cmd;
