@@ -8,6 +8,10 @@
 # the bmsd user), and the installed unit verifies. Then remove keeps the
 # configuration and the event log, and purge leaves nothing of the package
 # but the bmsd user and group, which Debian keeps.
+# The package build starts from scratch, which takes 15 minutes and more on a
+# loaded host (make check-loaded): the hang guard of run-integration.sh is
+# raised for this scenario alone.
+# it-guard-s: 2400
 set -u
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
