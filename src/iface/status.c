@@ -295,37 +295,12 @@ static void json_str(struct ctl_reply *r, const char *s)
 	ctl_printf(r, "\"");
 }
 
-static int render_json(const struct bmsd *b, struct ctl_reply *r)
+static void link_json(const struct bmsd *b, struct ctl_reply *r, uint64_t now)
 {
-	uint64_t now = loop_now_ms();
-	unsigned int f = bmsd_faults(b);
-	const struct cfg *c = b->cfg;
-	const struct pmodel *pm = &b->pm;
-	const struct link_stats *ls;
-	const struct pmodel_summary *s;
-	const struct bp_io *io;
-	const struct bp_version *v;
-	const struct profile *p;
-	char faults[256];
-	uint8_t rcmd = 0, dcmd = 0;
-	int32_t mA;
+	const struct link_stats *ls = link_stats(&b->link);
 
-	fault_list(f, faults, sizeof(faults), ",", true);
-	ctl_printf(r, "{\"version\":\"%s\",\"uptime_ms\":%" PRIu64 ",\"config\":", BMSD_VERSION,
-		   now - b->started_ms);
-	json_str(r, b->cfg_path);
-	ctl_printf(r, ",\"state\":\"%s\",\"faults\":[%s],\"fault_count\":%u",
-		   state_str(b, f), faults, popcount(f));
-	if (!c || !b->link_ready) {
-		ctl_printf(r, ",\"configured\":false,\"config_error\":");
-		json_str(r, b->cfg_err_set ? b->cfg_err.msg : "no configuration");
-		ctl_printf(r, "}\n");
-		return 0;
-	}
-	p = cfg_profile(c);
-	ls = link_stats(&b->link);
-	ctl_printf(r, ",\"configured\":true,\"board\":\"%s\",\"link\":{\"interface\":", p->name);
-	json_str(r, c->link.interface);
+	ctl_printf(r, ",\"link\":{\"interface\":");
+	json_str(r, b->cfg->link.interface);
 	ctl_printf(r, ",\"open\":%s,\"state\":\"%s\",\"comm_fault\":%s,\"verified\":%s,"
 		      "\"frames\":%" PRIu64 ",\"lost\":%" PRIu64 ",\"unknown\":%" PRIu64
 		      ",\"bad_dlc\":%" PRIu64 ",\"range\":%" PRIu64 ",\"tx_frames\":%" PRIu64
@@ -351,20 +326,31 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 			      "\"tx_dropped\":null,\"malformed\":null");
 	}
 	ctl_printf(r, "}");
+}
+
+static void mcu_json(const struct bmsd *b, struct ctl_reply *r)
+{
+	const struct bp_io *io = pmodel_io(&b->pm);
+	const struct bp_version *v = pmodel_version(&b->pm);
+
 	ctl_printf(r, ",\"mcu\":{\"safety\":\"%s\",\"cfg_state\":\"%s\",\"cfg_crc\":%u,\"trip\":%d",
 		   safety_str(link_mcu_safety(&b->link)),
 		   cfgstate_str(link_mcu_cfg_state(&b->link)), link_cfg_crc(&b->link),
 		   link_mcu_trip(&b->link));
-	io = pmodel_io(pm);
 	if (io)
 		ctl_printf(r, ",\"faults\":%u,\"supply_mV\":%u", io->faults, io->supply_mV);
-	v = pmodel_version(pm);
 	if (v)
 		ctl_printf(r, ",\"fw\":\"%u.%u.%u\",\"hw\":%u", v->fw_major, v->fw_minor,
 			   v->fw_patch, v->hw);
 	ctl_printf(r, "}");
+}
 
-	s = pmodel_summary(pm);
+static void pack_json(const struct bmsd *b, struct ctl_reply *r, uint64_t now)
+{
+	const struct pmodel *pm = &b->pm;
+	const struct pmodel_summary *s = pmodel_summary(pm);
+	int32_t mA;
+
 	ctl_printf(r, ",\"pack\":{\"snapshots\":%" PRIu64, pmodel_gen(pm));
 	if (batt_pack_current(pmodel_current(pm), &mA))
 		ctl_printf(r, ",\"current_mA\":%" PRId32, mA);
@@ -372,7 +358,7 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 		ctl_printf(r, ",\"voltage_mV\":%u,\"snapshot_age_ms\":%" PRIu64
 			      ",\"boards\":%u,\"boards_present\":%u,\"boards_online\":%u"
 			      ",\"online_mask\":%u,\"cells\":%u,\"cells_valid\":%u",
-			   s->pack_mV, now - s->at_ms, c->pack.boards, s->boards_present,
+			   s->pack_mV, now - s->at_ms, b->cfg->pack.boards, s->boards_present,
 			   s->boards_online, s->online_mask, s->cells, s->cells_valid);
 		if (s->cells_valid) {
 			ctl_printf(r, ",\"cell_min_mV\":%u,\"cell_max_mV\":%u,\"cell_spread_mV\":%u,"
@@ -391,7 +377,14 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 		}
 	}
 	ctl_printf(r, "}");
-	battery_json(b, r);
+}
+
+/* Relays, inputs and outputs: what is commanded and what the MCU drives. */
+static void io_json(const struct bmsd *b, struct ctl_reply *r, const struct profile *p)
+{
+	const struct cfg *c = b->cfg;
+	const struct bp_io *io = pmodel_io(&b->pm);
+	uint8_t rcmd = 0, dcmd = 0;
 
 	link_get_outputs(&b->link, &rcmd, &dcmd);
 	ctl_printf(r, ",\"relays\":[");
@@ -415,7 +408,36 @@ static int render_json(const struct bmsd *b, struct ctl_reply *r)
 			   i + 1u, chan_name(p, PROFILE_CH_OUTPUT, i),
 			   cfg_output_role_name(c->outputs.out[i].role),
 			   dcmd & (1u << i) ? "true" : "false");
-	ctl_printf(r, "]}\n");
+	ctl_printf(r, "]");
+}
+
+static int render_json(const struct bmsd *b, struct ctl_reply *r)
+{
+	uint64_t now = loop_now_ms();
+	unsigned int f = bmsd_faults(b);
+	const struct profile *p;
+	char faults[256];
+
+	fault_list(f, faults, sizeof(faults), ",", true);
+	ctl_printf(r, "{\"version\":\"%s\",\"uptime_ms\":%" PRIu64 ",\"config\":", BMSD_VERSION,
+		   now - b->started_ms);
+	json_str(r, b->cfg_path);
+	ctl_printf(r, ",\"state\":\"%s\",\"faults\":[%s],\"fault_count\":%u",
+		   state_str(b, f), faults, popcount(f));
+	if (!b->cfg || !b->link_ready) {
+		ctl_printf(r, ",\"configured\":false,\"config_error\":");
+		json_str(r, b->cfg_err_set ? b->cfg_err.msg : "no configuration");
+		ctl_printf(r, "}\n");
+		return 0;
+	}
+	p = cfg_profile(b->cfg);
+	ctl_printf(r, ",\"configured\":true,\"board\":\"%s\"", p->name);
+	link_json(b, r, now);
+	mcu_json(b, r);
+	pack_json(b, r, now);
+	battery_json(b, r);
+	io_json(b, r, p);
+	ctl_printf(r, "}\n");
 	return 0;
 }
 
