@@ -15,13 +15,13 @@ MODBUS_CFLAGS = $(eval MODBUS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libmodbus
 CPPFLAGS += $(MODBUS_CFLAGS)
 
 UNIT_TESTS += test_mbmap
-test_mbmap_SRCS := tests/unit/test_mbmap.c $(MBMAP_SRCS) $(CFG_SRCS) mcu-bridge/proto/bp.c \
+test_mbmap_SRCS := tests/unit/test_mbmap.c tests/unit/fixture.c $(MBMAP_SRCS) $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
 test_mbmap_LIBS = $(LIBS_YAML)
 
 # the Modbus interface against a fake host, over a real Modbus-TCP socket
 UNIT_TESTS += test_modbus_if
-test_modbus_if_SRCS := tests/unit/test_modbus_if.c $(MODBUS_SRCS) src/lib/loop.c src/lib/log.c \
+test_modbus_if_SRCS := tests/unit/test_modbus_if.c tests/unit/fixture.c $(MODBUS_SRCS) src/lib/loop.c src/lib/log.c \
 	$(CFG_SRCS) mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c
 test_modbus_if_LIBS = $(LIBS_MODBUS) $(LIBS_YAML) -lsystemd -lpthread
 

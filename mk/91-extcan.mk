@@ -10,7 +10,7 @@ test_extcan_LIBS = $(LIBS_YAML)
 test_can2_SRCS := tests/unit/test_can2.c src/iface/can2.c src/iface/extcan.c
 # CAN1 and CAN2 against a fake host, on slcan sockets that the test listens on
 UNIT_TESTS += test_can_if
-test_can_if_SRCS := tests/unit/test_can_if.c $(EXTCAN_SRCS) src/iface/host.c $(CTL_SRCS) $(JSON_SRCS) \
+test_can_if_SRCS := tests/unit/test_can_if.c tests/unit/fixture.c $(EXTCAN_SRCS) src/iface/host.c $(CTL_SRCS) $(JSON_SRCS) \
 	src/lib/loop.c src/lib/log.c $(CANIO_SRCS) $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c
 test_can_if_LIBS = $(LIBS_YAML) $(LIBS_SOCKETCAN) -lsystemd

@@ -15,6 +15,7 @@
 
 #include "cfg.h"
 #include "cu.h"
+#include "fixture.h"
 #include "events.h"
 #include "can_if.h"
 #include "loop.h"
@@ -174,24 +175,15 @@ static bool can2_again(void)
 
 static void parse(bool watch)
 {
-	char buf[2048];
+	char extra[512];
 	struct cfg_error e;
 
-	snprintf(buf, sizeof(buf),
-		 "board: main-2r\n"
-		 "link:\n  interface: socketcan:can0\n"
-		 "pack:\n  boards: 1\n  cells_per_board: 16\n"
-		 "safety_floor:\n  cell_high_mV: 3650\n  cell_low_mV: 2500\n"
-		 "  short_circuit_mA: 200000\n"
-		 "current_sensors:\n  cs1:\n    sensitivity_uV_per_A: 10000\n"
-		 "    range_mA: 240000\n"
-		 "relays:\n  relay1: {role: main}\n"
+	snprintf(extra, sizeof(extra),
 		 "can1:\n  enable: true\n  interface: slcan:%s\n  profile: pylon\n"
 		 "  period_ms: 100\n  keepalive_watch: %s\n  keepalive_timeout_ms: 300\n"
 		 "can2:\n  enable: true\n  interface: slcan:%s\n  period_ms: 50\n",
 		 p1.path, watch ? "true" : "false", p2.path);
-	memset(&e, 0, sizeof(e));
-	if (cfg_parse("t.yaml", buf, strlen(buf), &c, &e))
+	if (parse_plus(extra, &c, &e))
 		fprintf(stderr, "\n%s\n", e.msg);
 }
 

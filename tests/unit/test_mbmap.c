@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "cu.h"
+#include "fixture.h"
 
-#include "bmsd.h"
+#include "version.h"
+#include "view.h"
 #include "cfg.h"
 #include "mbmap.h"
 
@@ -1164,39 +1166,17 @@ static void test_tcp_len(void)
 
 /* ---- the modbus section -------------------------------------------------- */
 
-static const char minimal[] =
-	"board: main-2r\n"
-	"link:\n"
-	"  interface: socketcan:can0\n"
-	"pack:\n"
-	"  boards: 2\n"
-	"  cells_per_board: 16\n"
-	"safety_floor:\n"
-	"  cell_high_mV: 3650\n"
-	"  cell_low_mV: 2500\n"
-	"  short_circuit_mA: 200000\n"
-	"current_sensors:\n"
-	"  cs1:\n"
-	"    sensitivity_uV_per_A: 10000\n"
-	"    range_mA: 240000\n"
-	"relays:\n"
-	"  relay1: {role: main}\n";
-
 static struct cfg c;
 static struct cfg_error e;
 
-static int parse_plus(const char *extra)
+static int parse(const char *extra)
 {
-	char buf[4096];
-
-	snprintf(buf, sizeof(buf), "%s%s", minimal, extra);
-	memset(&e, 0, sizeof(e));
-	return cfg_parse("t.yaml", buf, strlen(buf), &c, &e);
+	return parse_plus(extra, &c, &e);
 }
 
 static void test_cfg_defaults(void)
 {
-	CU_ASSERT_EQUAL_FATAL(parse_plus(""), 0);
+	CU_ASSERT_EQUAL_FATAL(parse(""), 0);
 	CU_ASSERT_FALSE(c.modbus.write_enable);
 	CU_ASSERT_STRING_EQUAL(c.modbus.manufacturer, "bmsd");
 	CU_ASSERT_TRUE(c.modbus.rtu.enable);
@@ -1218,7 +1198,7 @@ static void test_cfg_defaults(void)
 
 static void test_cfg_full(void)
 {
-	CU_ASSERT_EQUAL_FATAL(parse_plus("modbus:\n"
+	CU_ASSERT_EQUAL_FATAL(parse("modbus:\n"
 					 "  write_enable: true\n"
 					 "  manufacturer: Acme Storage\n"
 					 "  rtu:\n"
@@ -1251,13 +1231,13 @@ static void test_cfg_full(void)
 	CU_ASSERT_EQUAL(c.modbus.tcp.max_clients, 32);
 	CU_ASSERT_EQUAL(c.modbus.idle_timeout_s, 0);
 	/* a quoted empty port is the default spelled out */
-	CU_ASSERT_EQUAL(parse_plus("modbus:\n  rtu:\n    port: \"\"\n"), 0);
+	CU_ASSERT_EQUAL(parse("modbus:\n  rtu:\n    port: \"\"\n"), 0);
 	CU_ASSERT_STRING_EQUAL(c.modbus.rtu.port, "");
 }
 
 static void cfg_bad(const char *extra, const char *want, int line)
 {
-	CU_ASSERT_EQUAL(parse_plus(extra), -EINVAL);
+	CU_ASSERT_EQUAL(parse(extra), -EINVAL);
 	if (!strstr(e.msg, want))
 		fprintf(stderr, "\n  message lacks '%s': %s\n", want, e.msg);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, want));

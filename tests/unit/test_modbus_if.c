@@ -17,6 +17,7 @@
 
 #include "cfg.h"
 #include "cu.h"
+#include "fixture.h"
 #include "events.h"
 #include "loop.h"
 #include "modbus_if.h"
@@ -105,23 +106,14 @@ static uint16_t free_port(void)
 
 static int parse(bool tcp, bool write_enable)
 {
-	char buf[2048];
+	char extra[256];
 	struct cfg_error e;
 
-	snprintf(buf, sizeof(buf),
-		 "board: main-2r\n"
-		 "link:\n  interface: socketcan:can0\n"
-		 "pack:\n  boards: 2\n  cells_per_board: 16\n"
-		 "safety_floor:\n  cell_high_mV: 3650\n  cell_low_mV: 2500\n"
-		 "  short_circuit_mA: 200000\n"
-		 "current_sensors:\n  cs1:\n    sensitivity_uV_per_A: 10000\n"
-		 "    range_mA: 240000\n"
-		 "relays:\n  relay1: {role: main}\n"
+	snprintf(extra, sizeof(extra),
 		 "modbus:\n  write_enable: %s\n"
 		 "  tcp:\n    enable: %s\n    address: 127.0.0.1\n    port: %u\n",
 		 write_enable ? "true" : "false", tcp ? "true" : "false", port);
-	memset(&e, 0, sizeof(e));
-	return cfg_parse("t.yaml", buf, strlen(buf), &c, &e);
+	return parse_plus(extra, &c, &e);
 }
 
 /* ---- a client thread, while the loop runs in the test's thread --------- */
