@@ -8,6 +8,7 @@
 #ifndef CFG_KEYS_H
 #define CFG_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -58,5 +59,12 @@ extern const struct cfg_key cfg_heater_keys[];
 extern const struct cfg_key cfg_modbus_keys[];
 extern const struct cfg_key cfg_can1_keys[];
 extern const struct cfg_key cfg_can2_keys[];
+
+/* Checks that more than one section uses (cfg_schema.c): a CAN interface
+ * (socketcan:IFACE or slcan:/PATH), a CAN bit rate (0 or 10000..1000000),
+ * and a key that no other key makes required. */
+const char *cfg_check_can_interface(const void *field);
+const char *cfg_check_can_bitrate(const void *field);
+bool cfg_never(const void *sec);
 
 #endif /* CFG_KEYS_H */

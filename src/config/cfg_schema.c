@@ -73,7 +73,7 @@ static const struct cfg_enum_name ntc_model_names[] = {
 
 /* ---- checks beyond a range --------------------------------------------- */
 
-static const char *check_interface(const void *field)
+const char *cfg_check_can_interface(const void *field)
 {
 	const char *s = field;
 	size_t n;
@@ -97,7 +97,13 @@ static const char *check_interface(const void *field)
 	return "expected socketcan:IFACE or slcan:PATH";
 }
 
-static const char *check_bitrate(const void *field)
+bool cfg_never(const void *sec)
+{
+	(void)sec;
+	return false;
+}
+
+const char *cfg_check_can_bitrate(const void *field)
 {
 	uint32_t v = *(const uint32_t *)field;
 
@@ -155,13 +161,13 @@ static bool hum_enabled(const void *sec)
 static const struct cfg_key link_keys[] = {
 	{ .name = "interface", .type = CFG_T_STRING, .flags = CFG_K_REQUIRED,
 	  .off = OFF(ST, interface), .size = SZ(ST, interface), .max = SZ(ST, interface) - 1,
-	  .check = check_interface,
+	  .check = cfg_check_can_interface,
 	  .desc = "CAN link to the bridge MCU: socketcan:IFACE (e.g. socketcan:can0) or "
 		  "slcan:PATH (a USB-CAN adapter or pty speaking slcan, e.g. slcan:/dev/ttyACM0, "
 		  "or the UNIX socket of bms-sim --link slcan-listen:PATH)" },
 	{ .name = "bitrate_bps", .type = CFG_T_INT, .off = OFF(ST, bitrate_bps),
 	  .size = SZ(ST, bitrate_bps), .min = 0, .max = 1000000, .unit = "bps", .def = "1000000",
-	  .check = check_bitrate,
+	  .check = cfg_check_can_bitrate,
 	  .range_text = "0, or 10000..1000000; slcan takes 10000, 20000, 50000, 100000, 125000, "
 			"250000, 500000, 800000 or 1000000",
 	  .desc = "bit rate of the bridge bus, set when the link opens; 0 leaves the interface "

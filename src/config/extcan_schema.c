@@ -53,33 +53,6 @@ static const struct cfg_enum_name temp_names[] = {
 };
 
 /* The same URI forms as link.interface. */
-static const char *check_interface(const void *field)
-{
-	const char *s = field;
-	size_t n;
-
-	if (!strncmp(s, "socketcan:", 10)) {
-		n = strlen(s + 10);
-		if (n < 1 || n > 15)
-			return "expected socketcan:IFACE with an interface name of 1 to 15 "
-			       "characters";
-		if (strpbrk(s + 10, "/: \t"))
-			return "an interface name has no '/', ':' or blanks";
-		return NULL;
-	}
-	if (!strncmp(s, "slcan:", 6))
-		return s[6] == '/' ? NULL : "expected slcan:PATH with an absolute path of the tty";
-	return "expected socketcan:IFACE or slcan:PATH";
-}
-
-static const char *check_bitrate(const void *field)
-{
-	uint32_t v = *(const uint32_t *)field;
-
-	return v && v < 10000 ? "expected 0 (leave the interface as it is) or 10000..1000000"
-			      : NULL;
-}
-
 /* The frames carry these bytes as they are: printable ASCII only. */
 static const char *check_ascii(const void *field)
 {
@@ -98,20 +71,14 @@ static const char *check_can1_period(const void *field)
 
 /* An empty text is the default of manufacturer and product: the parser
  * leaves an absent string empty, and a "" default would read as a null. */
-static bool never(const void *sec)
-{
-	(void)sec;
-	return false;
-}
-
 #define IFACE(st, dflt, text)                                                             \
 	{ .name = "interface", .type = CFG_T_STRING, .off = OFF(st, interface),            \
 	  .size = SZ(st, interface), .max = SZ(st, interface) - 1, .def = dflt,            \
-	  .check = check_interface, .desc = text }
+	  .check = cfg_check_can_interface, .desc = text }
 #define BITRATE(st, text)                                                                \
 	{ .name = "bitrate_bps", .type = CFG_T_INT, .off = OFF(st, bitrate_bps),           \
 	  .size = SZ(st, bitrate_bps), .min = 0, .max = 1000000, .unit = "bps",            \
-	  .def = "500000", .check = check_bitrate,                                         \
+	  .def = "500000", .check = cfg_check_can_bitrate,                                         \
 	  .range_text = "0, or 10000..1000000; slcan takes 10000, 20000, 50000, 100000, "   \
 			"125000, 250000, 500000, 800000 or 1000000",                       \
 	  .desc = text }
@@ -125,13 +92,13 @@ const struct cfg_key cfg_can1_keys[] = {
 	ENUM(ST, profile, 0, profile_names, "pylon", "the protocol the inverter or charger speaks"),
 	{ .name = "manufacturer", .type = CFG_T_STRING, .flags = CFG_K_EMPTY_OK,
 	  .off = OFF(ST, manufacturer), .size = SZ(ST, manufacturer),
-	  .max = SZ(ST, manufacturer) - 1, .needed = never, .need_text = "\"\"",
+	  .max = SZ(ST, manufacturer) - 1, .needed = cfg_never, .need_text = "\"\"",
 	  .check = check_ascii,
 	  .desc = "manufacturer name in 0x35E, up to 8 ASCII characters; \"\" sends PYLON for "
 		  "pylon and BMSD for the others (Victron caps the charge voltage of a PYLON)" },
 	{ .name = "product", .type = CFG_T_STRING, .flags = CFG_K_EMPTY_OK,
 	  .off = OFF(ST, product), .size = SZ(ST, product), .max = SZ(ST, product) - 1,
-	  .needed = never, .need_text = "\"\"", .check = check_ascii,
+	  .needed = cfg_never, .need_text = "\"\"", .check = check_ascii,
 	  .desc = "victron: product name in 0x370 and 0x371, up to 16 ASCII characters; \"\" "
 		  "sends bmsd" },
 	ENUM(ST, byte_order, 0, order_names, "little",

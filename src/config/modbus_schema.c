@@ -35,12 +35,6 @@ static const char *check_port(const void *field)
 
 /* The port has no default: unset, it stays "" and there is no RTU server.
  * (A default is written as a plain YAML scalar, where "" would be null.) */
-static bool never(const void *sec)
-{
-	(void)sec;
-	return false;
-}
-
 static const char *check_baud(const void *field)
 {
 	static const uint32_t rates[] = { 1200,  2400,   4800,   9600,   19200,  38400,
@@ -85,7 +79,7 @@ static const struct cfg_key rtu_keys[] = {
 	     "port is enough"),
 	{ .name = "port", .type = CFG_T_STRING, .flags = CFG_K_EMPTY_OK, .off = OFF(ST, port),
 	  .size = SZ(ST, port), .max = SZ(ST, port) - 1, .check = check_port,
-	  .needed = never, .need_text = "\"\" (no RTU server)",
+	  .needed = cfg_never, .need_text = "\"\" (no RTU server)",
 	  .range_text = "\"\" or an absolute path of at most 127 bytes",
 	  .desc = "serial device of the external RS-485 line (/dev/ttyS1, "
 		  "/dev/serial/by-id/...); \"\" = no RTU server" },
