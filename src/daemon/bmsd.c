@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,7 +29,6 @@
 #define DEFAULT_SOCKET BMSD_DEFAULT_SOCKET
 #define TICK_MS 10u
 #define SLOW_MS 1000u
-#define RX_BURST 256 /* frames handled per wake-up before others get a turn */
 
 static const char *prog = "bmsd";
 
@@ -122,200 +120,7 @@ void bmsd_gpio_set(struct bmsd *b, unsigned int which, int v)
 		gpio_line_set(b->gpio[which], v);
 }
 
-/* ---- the MCU link ---------------------------------------------------- */
-
-static int link_send(void *arg, const struct bp_frame *f)
-{
-	struct bmsd *b = arg;
-	struct canio_frame cf = { .id = f->id, .len = f->len };
-	int rc;
-
-	if (!b->can)
-		return -ENOTCONN;
-	memcpy(cf.data, f->data, sizeof(cf.data));
-	rc = canio_send(b->can, &cf);
-	return rc;
-}
-
-static void can_close(struct bmsd *b)
-{
-	if (!b->can)
-		return;
-	loop_del_fd(b->loop, canio_fd(b->can));
-	canio_close(b->can);
-	b->can = NULL;
-}
-
-static void on_can(int fd, uint32_t events, void *arg);
-
-/* bursts of RX_BURST frames read before a tick judges the link */
-#define RX_DRAIN_BURSTS 16
-
-/* frames wait to be read on the MCU link */
-static bool can_pending(struct bmsd *b)
-{
-	struct pollfd p = { .fd = canio_fd(b->can), .events = POLLIN };
-
-	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
-}
-
-static int can_open(struct bmsd *b)
-{
-	const struct cfg *c = b->cfg;
-	/* the MCU speaks only in 0x100..0x3FF; the kernel drops the rest */
-	static const struct canio_filter filt[] = {
-		{ 0x100, 0x700 }, { 0x200, 0x700 }, { 0x300, 0x700 },
-	};
-	int rc;
-
-	rc = canio_open(c->link.interface, c->link.bitrate_bps, &b->can);
-	if (rc < 0) {
-		b->can = NULL;
-		return rc;
-	}
-	canio_set_filters(b->can, filt, sizeof(filt) / sizeof(filt[0]));
-	rc = loop_add_fd(b->loop, canio_fd(b->can), EPOLLIN, on_can, b);
-	if (rc < 0) {
-		canio_close(b->can);
-		b->can = NULL;
-	}
-	return rc;
-}
-
-static void on_can(int fd, uint32_t events, void *arg)
-{
-	struct bmsd *b = arg;
-	uint64_t rx_us = loop_now_us(), now = rx_us / 1000u;
-	uint64_t gen = pmodel_gen(&b->pm);
-	uint32_t ncur = pmodel_meta(&b->pm, PM_CURRENT)->count;
-	int safety = link_mcu_safety(&b->link);
-	unsigned int faults = bmsd_faults(b);
-
-	for (int i = 0; i < RX_BURST; i++) {
-		struct canio_frame cf;
-		struct bp_frame f;
-		int rc = canio_recv(b->can, &cf);
-
-		if (rc == 0 && i == 0 && (events & (EPOLLHUP | EPOLLERR))) {
-			/* a pty whose other end closed: HUP fires forever */
-			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: hung up; reopening",
-				   b->cfg->link.interface);
-			can_close(b);
-			return;
-		}
-		if (rc == 0)
-			break;
-		if (rc < 0) {
-			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: %s; reopening",
-				   b->cfg->link.interface, strerror(-rc));
-			can_close(b);
-			return;
-		}
-		if (cf.ext || cf.rtr) {
-			b->rx_foreign++;
-			continue;
-		}
-		f.id = (uint16_t)cf.id;
-		f.len = cf.len;
-		memcpy(f.data, cf.data, sizeof(f.data));
-		link_rx(&b->link, &f, now);
-	}
-	/* new cells, a new current, or the MCU's floor or faults changed: the
-	 * protections see them now, before the next tick commands the relays
-	 * (after a stall of this process, on what the MCU said meanwhile) */
-	if (b->link_ready && (pmodel_gen(&b->pm) != gen ||
-			      pmodel_meta(&b->pm, PM_CURRENT)->count != ncur ||
-			      link_mcu_safety(&b->link) != safety || bmsd_faults(b) != faults))
-		bmsd_batt_step(b, loop_now_us(), rx_us);
-}
-
-
-/* ---- link events, faults and the outputs ------------------------------- */
-
-static void trip_names(unsigned int trip, char *buf, size_t n)
-{
-	size_t len = 0;
-
-	buf[0] = 0;
-	for (unsigned int i = 0; i < 16; i++)
-		if (trip & (1u << i))
-			len += (size_t)snprintf(buf + len, len < n ? n - len : 0, "%s%s",
-						len ? ", " : "", bp_trip_name(1u << i));
-	if (!buf[0])
-		snprintf(buf, n, "none");
-}
-
-static void on_link_event(void *arg, unsigned int ev)
-{
-	struct bmsd *b = arg;
-	const struct cfg *c = b->cfg;
-	uint32_t crc = link_cfg_crc(&b->link);
-	char t[128];
-
-	if (ev & LINK_EV_UP)
-		bmsd_event(b, EV_LINK_UP, LOG_NOTICE, "MCU link up on %s", c->link.interface);
-	if (ev & LINK_EV_COMM_FAULT)
-		bmsd_event(b, EV_COMM_FAULT, LOG_CRIT,
-			   "MCU link lost: no STATUS for %u ms; outputs commanded open, heartbeat stopped",
-			   b->link.stale_ms);
-	else if (ev & LINK_EV_DOWN)
-		bmsd_event(b, EV_LINK_DOWN, LOG_ERR, "MCU link down on %s", c->link.interface);
-	if (ev & LINK_EV_COMM_OK)
-		bmsd_event(b, EV_COMM_CLEAR, LOG_NOTICE, "MCU link restored; configuration to be verified again");
-	if (ev & LINK_EV_PROTO)
-		bmsd_event(b, EV_MCU_CFG_REJECTED, LOG_ERR,
-			   "the MCU speaks another bridge protocol than %u; no configuration pushed",
-			   BP_PROTO_VERSION);
-	if (ev & LINK_EV_CFG_VERIFIED)
-		bmsd_event(b, EV_MCU_CFG_VERIFIED, LOG_NOTICE,
-			   "MCU configuration 0x%08x verified (CRC echoed)", crc);
-	if (ev & LINK_EV_CFG_REJECTED)
-		bmsd_event(b, EV_MCU_CFG_REJECTED, LOG_ERR, "the MCU rejected configuration 0x%08x",
-			   crc);
-	if (ev & LINK_EV_CFG_TIMEOUT)
-		bmsd_event(b, EV_MCU_CFG_REJECTED, LOG_WARNING,
-			   "no verdict on configuration 0x%08x within %u ms; pushing again", crc,
-			   b->link.cfg_timeout_ms);
-	if (ev & LINK_EV_CFG_LOST)
-		bmsd_event(b, EV_MCU_CFG_REJECTED, LOG_WARNING,
-			   "the MCU no longer echoes configuration 0x%08x; pushing again", crc);
-	if (ev & LINK_EV_SAFETY) {
-		int s = link_mcu_safety(&b->link);
-
-		bmsd_event(b, EV_MCU_SAFETY, s == BP_SAFETY_TRIPPED ? LOG_ERR : LOG_NOTICE,
-			   "MCU safety floor %s", s < 0 ? "unknown" : bp_safety_name((unsigned int)s));
-	}
-	if (ev & LINK_EV_TRIP) {
-		int trip = link_mcu_trip(&b->link);
-
-		trip_names(trip < 0 ? 0u : (unsigned int)trip, t, sizeof(t));
-		bmsd_event(b, EV_MCU_TRIP, trip > 0 ? LOG_ERR : LOG_NOTICE,
-			   "MCU trip reasons: %s", t);
-	}
-}
-
-unsigned int bmsd_faults(const struct bmsd *b)
-{
-	const struct bp_io *io;
-	unsigned int f = 0;
-
-	if (!b->cfg || !b->link_ready)
-		return BMSD_F_UNCONFIGURED;
-	if (link_comm_fault(&b->link))
-		f |= BMSD_F_COMM;
-	else if (link_state(&b->link) == LINK_DOWN || !b->can)
-		f |= BMSD_F_LINK_DOWN;
-	if (link_mcu_cfg_state(&b->link) == BP_CFG_REJECTED)
-		f |= BMSD_F_MCU_CFG;
-	if (link_mcu_safety(&b->link) == BP_SAFETY_TRIPPED)
-		f |= BMSD_F_MCU_TRIP;
-	if (b->link.proto_known && !b->link.proto_ok)
-		f |= BMSD_F_MCU_PROTO;
-	io = pmodel_io(&b->pm);
-	if (io && !(f & (BMSD_F_COMM | BMSD_F_LINK_DOWN)))
-		f |= fault_from_mcu(io->faults);
-	return f;
-}
+/* ---- faults and the outputs ------------------------------------------ */
 
 /* The bridge names its board in VERSION; a config written for the other
  * board means miswired roles, so it is said loudly (once per MCU start). */
@@ -433,7 +238,7 @@ static int host_connect(void *arg, bool connect, const char *who, char *why, siz
 	return bmsd_set_connect(arg, connect, who, why, n);
 }
 
-static void host_init(struct bmsd *b)
+static void init_host(struct bmsd *b)
 {
 	b->host = (struct host){ .arg = b, .event = host_ev, .set_output = host_output,
 				 .reset = host_reset, .connect = host_connect };
@@ -548,51 +353,6 @@ const char *bmsd_board_name(const struct cfg *c)
 
 /* ---- configuration --------------------------------------------------- */
 
-static void link_params(const struct cfg *c, struct link_params *p, struct bp_config *bc)
-{
-	cfg_to_bp(c, bc);
-	prot_floor_limits(&c->protections, bc);
-	p->heartbeat_period_ms = c->link.heartbeat_period_ms;
-	p->stale_ms = c->link.stale_ms;
-	p->config_timeout_ms = c->link.config_timeout_ms;
-	p->cfg = bc;
-}
-
-static void link_setup(struct bmsd *b)
-{
-	struct link_params p;
-	struct bp_config bc;
-	int rc;
-
-	link_params(b->cfg, &p, &bc);
-	rc = link_init(&b->link, &p, &b->pm, link_send, b);
-	if (rc < 0) {
-		bmsd_event(b, EV_CONFIG_REFUSED, LOG_CRIT,
-			   "MCU configuration out of range (%s); the pack does not run", strerror(-rc));
-		return;
-	}
-	link_set_event_cb(&b->link, on_link_event, b);
-	b->link_ready = true;
-}
-
-static void link_apply(struct bmsd *b, const struct cfg *n)
-{
-	struct link_params p;
-	struct bp_config bc;
-	int rc;
-
-	if (!b->link_ready) {
-		link_setup(b);
-		return;
-	}
-	link_params(n, &p, &bc);
-	rc = link_reconfigure(&b->link, &p);
-	if (rc < 0)
-		bmsd_event(b, EV_CONFIG_REFUSED, LOG_ERR,
-			   "MCU configuration out of range (%s); the MCU keeps the previous one",
-			   strerror(-rc));
-}
-
 /* Apply @n (already valid) as the running config. @old is NULL at start. */
 static void config_apply(struct bmsd *b, struct cfg *n)
 {
@@ -622,18 +382,7 @@ static void config_apply(struct bmsd *b, struct cfg *n)
 	    strcmp(old->control.group, n->control.group))
 		bmsd_ctl_open(b, n->control.socket, n->control.group);
 
-	if (!old || strcmp(old->link.interface, n->link.interface) ||
-	    old->link.bitrate_bps != n->link.bitrate_bps) {
-		can_close(b);
-		if (!old)
-			link_setup(b);
-		rc = can_open(b);
-		if (rc < 0)
-			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: %s; retrying",
-				   n->link.interface, strerror(-rc));
-	}
-	if (old)
-		link_apply(b, n);
+	bmsd_link_apply(b, old);
 	free(old);
 	bmsd_batt_apply(b);
 	modbus_if_reconfigure(&b->mb, &b->host, b->loop, b->cfg, &b->view);
@@ -707,22 +456,9 @@ static void on_tick(void *arg, uint64_t n)
 	b->last_tick_ms = now;
 	if (!b->cfg)
 		return;
-	if (!b->can && now - b->can_retry_ms >= 1000u) {
-		b->can_retry_ms = now;
-		if (can_open(b) == 0)
-			bmsd_event(b, EV_LINK_ERROR, LOG_NOTICE, "MCU link %s open",
-				   b->cfg->link.interface);
-	}
-	if (b->link_ready) {
-		/* judge the link's health only after reading what has arrived:
-		 * after a stall of this process the tick and the frames are ready
-		 * together, and frames that waited in the queue are not silence */
-		for (int i = 0; b->can && i < RX_DRAIN_BURSTS && link_overdue(&b->link, now) &&
-				(i == 0 || can_pending(b)); i++)
-			on_can(canio_fd(b->can), 0, b);
-		link_tick(&b->link, now);
+	bmsd_link_tick(b, now);
+	if (b->link_ready)
 		control(b);
-	}
 	if (now - b->view_ms >= 100u) {
 		bmsd_publish(b, now);
 		modbus_if_publish(b->mb, &b->view);
@@ -814,25 +550,11 @@ static int check_config(const char *path)
 	return rc < 0 ? 1 : 0;
 }
 
-static int setup_signals(struct bmsd *b)
-{
-	sigset_t set;
+/* Returns ARGS_RUN, or the exit status when the options end here
+ * (--check-config, --version, --help, a usage error). */
+#define ARGS_RUN (-1)
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	/* a peer that vanishes mid-write is an EPIPE, not a death */
-	signal(SIGPIPE, SIG_IGN);
-	b->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (b->sfd < 0)
-		return -errno;
-	return loop_add_fd(b->loop, b->sfd, EPOLLIN, on_signal, b);
-}
-
-int main(int argc, char **argv)
+static int parse_args(struct bmsd *b, int argc, char **argv, bool *verbose)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -843,23 +565,21 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	static struct bmsd b;
-	uint64_t wd_usec = 0;
-	int verbose = 0, o, rc;
+	int o;
 
-	b.cfg_path = DEFAULT_CONFIG;
+	b->cfg_path = DEFAULT_CONFIG;
 	while ((o = getopt_long(argc, argv, "c:s:vVh", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
-			b.cfg_path = optarg;
+			b->cfg_path = optarg;
 			break;
 		case 's':
-			b.socket_override = optarg;
+			b->socket_override = optarg;
 			break;
 		case 'C':
 			return check_config(optarg);
 		case 'v':
-			verbose = 1;
+			*verbose = true;
 			break;
 		case 'V':
 			printf("bmsd %s (bridge protocol %u)\n", BMSD_VERSION, BP_PROTO_VERSION);
@@ -877,66 +597,192 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 64;
 	}
+	return ARGS_RUN;
+}
+
+/*
+ * Start-up and shutdown, one step each: main() runs the inits in order and
+ * the finis in the reverse order. An init that fails ends the process at
+ * once; what it leaves open, the exit closes, and with no heartbeat the
+ * MCU keeps every contactor open.
+ */
+
+static void init_log(bool verbose)
+{
 	log_init(verbose ? LOG_DEBUG : LOG_INFO);
+}
 
-	rc = loop_new(&b.loop);
-	if (rc == 0)
-		rc = diskw_new(&b.dw, b.loop);
-	if (rc < 0) {
+static int init_loop(struct bmsd *b)
+{
+	int rc = loop_new(&b->loop);
+
+	if (rc < 0)
 		log_err("event loop and disk writer: %s", strerror(-rc));
-		return 1;
-	}
-	rc = setup_signals(&b);
-	if (rc < 0) {
-		log_err("signals: %s", strerror(-rc));
-		return 1;
-	}
-	b.started_ms = loop_now_ms();
-	b.last_tick_ms = b.started_ms;
-	bmsd_identity(&b);
-	host_init(&b);
+	return rc;
+}
 
-	if (config_load(&b, false) < 0) {
+static void fini_loop(struct bmsd *b)
+{
+	loop_free(b->loop);
+	b->loop = NULL;
+}
+
+static int init_diskw(struct bmsd *b)
+{
+	int rc = diskw_new(&b->dw, b->loop);
+
+	if (rc < 0)
+		log_err("event loop and disk writer: %s", strerror(-rc));
+	return rc;
+}
+
+/* after everything that submits to it: what is queued is written first */
+static void fini_diskw(struct bmsd *b)
+{
+	diskw_free(b->dw);
+	b->dw = NULL;
+}
+
+static int init_signals(struct bmsd *b)
+{
+	sigset_t set;
+	int rc;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	/* a peer that vanishes mid-write is an EPIPE, not a death */
+	signal(SIGPIPE, SIG_IGN);
+	b->sfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (b->sfd < 0) {
+		rc = -errno;
+		goto fail;
+	}
+	rc = loop_add_fd(b->loop, b->sfd, EPOLLIN, on_signal, b);
+	if (rc == 0)
+		return 0;
+fail:
+	log_err("signals: %s", strerror(-rc));
+	return rc;
+}
+
+static void fini_signals(struct bmsd *b)
+{
+	loop_del_fd(b->loop, b->sfd);
+	close(b->sfd);
+	b->sfd = -1;
+}
+
+/* the view's serial, and the time from which the start is reported */
+static void init_identity(struct bmsd *b)
+{
+	b->started_ms = loop_now_ms();
+	b->last_tick_ms = b->started_ms;
+	bmsd_identity(b);
+}
+
+/* The configuration and all that it opens: the event log, the GPIO lines,
+ * the control socket, the MCU link, the battery logic and the interfaces. */
+static void init_config(struct bmsd *b)
+{
+	if (config_load(b, false) < 0) {
 		/* Unconfigured: no link, no heartbeat, so the MCU keeps every
 		 * contactor open. The control socket tells why. */
-		bmsd_ctl_open(&b, b.socket_override ? b.socket_override : DEFAULT_SOCKET, "");
+		bmsd_ctl_open(b, b->socket_override ? b->socket_override : DEFAULT_SOCKET, "");
 	}
-	if (loop_add_timer(b.loop, TICK_MS, on_tick, &b) < 0 ||
-	    loop_add_timer(b.loop, SLOW_MS, on_slow, &b) < 0) {
+}
+
+static void fini_config(struct bmsd *b)
+{
+	bmsd_batt_stop(b);
+	bmsd_ctl_close(b);
+	modbus_if_fini(&b->mb);
+	can_if_fini(&b->xc);
+	bmsd_link_close(b);
+	gpio_close_all(b);
+	evlog_close(b->ev);
+	b->ev = NULL;
+	free(b->cfg);
+	b->cfg = NULL;
+}
+
+static int init_timers(struct bmsd *b)
+{
+	if (loop_add_timer(b->loop, TICK_MS, on_tick, b) < 0 ||
+	    loop_add_timer(b->loop, SLOW_MS, on_slow, b) < 0) {
 		log_err("timers: cannot create");
-		return 1;
+		return -1;
 	}
+	return 0;
+}
+
+static void init_watchdog(struct bmsd *b)
+{
+	uint64_t wd_usec = 0;
+
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec >= 2000u) {
 		uint32_t ms = (uint32_t)(wd_usec / 2000u);
 
-		if (loop_add_timer(b.loop, ms ? ms : 1u, on_watchdog, &b) < 0)
+		if (loop_add_timer(b->loop, ms ? ms : 1u, on_watchdog, b) < 0)
 			log_err("watchdog timer: cannot create");
 	}
+}
 
-	bmsd_event(&b, EV_START, LOG_NOTICE, "bmsd %s started in %" PRIu64 " ms, %s",
-		   BMSD_VERSION, loop_now_ms() - b.started_ms,
-		   b.cfg ? "configured" : "unconfigured");
-	notify_status(&b, true);
+static void init_ready(struct bmsd *b)
+{
+	bmsd_event(b, EV_START, LOG_NOTICE, "bmsd %s started in %" PRIu64 " ms, %s",
+		   BMSD_VERSION, loop_now_ms() - b->started_ms,
+		   b->cfg ? "configured" : "unconfigured");
+	notify_status(b, true);
 	sd_notify(0, "READY=1");
+}
+
+/* Before anything closes: the outputs are commanded open now rather than
+ * at the floor's heartbeat timeout, and the stop reaches the event log. */
+static void fini_ready(struct bmsd *b)
+{
+	sd_notify(0, "STOPPING=1");
+	if (b->link_ready && link_state(&b->link) == LINK_UP)
+		link_set_outputs(&b->link, 0, 0);
+	bmsd_event(b, EV_STOP, LOG_NOTICE, "bmsd stopping: outputs commanded open, heartbeat ends");
+}
+
+int main(int argc, char **argv)
+{
+	static struct bmsd b;
+	bool verbose = false;
+	int rc;
+
+	rc = parse_args(&b, argc, argv, &verbose);
+	if (rc != ARGS_RUN)
+		return rc;
+
+	init_log(verbose);
+	if (init_loop(&b) < 0 || init_diskw(&b) < 0 || init_signals(&b) < 0)
+		return 1;
+	init_identity(&b);
+	init_host(&b);
+	init_config(&b);
+	if (init_timers(&b) < 0)
+		return 1;
+	init_watchdog(&b);
+	init_ready(&b);
 
 	rc = loop_run(b.loop);
 	if (rc < 0)
 		log_err("event loop: %s", strerror(-rc));
 
-	sd_notify(0, "STOPPING=1");
-	/* open everything now rather than at the floor's heartbeat timeout */
-	if (b.link_ready && link_state(&b.link) == LINK_UP)
-		link_set_outputs(&b.link, 0, 0);
-	bmsd_event(&b, EV_STOP, LOG_NOTICE, "bmsd stopping: outputs commanded open, heartbeat ends");
-	bmsd_batt_stop(&b);
-	bmsd_ctl_close(&b);
-	modbus_if_fini(&b.mb);
-	can_if_fini(&b.xc);
-	can_close(&b);
-	gpio_close_all(&b);
-	evlog_close(b.ev);
-	diskw_free(b.dw);
-	loop_free(b.loop);
-	free(b.cfg);
+	fini_ready(&b);
+	/* the watchdog's and the other timers go with the loop; the host and
+	 * the identity hold nothing */
+	fini_config(&b);
+	fini_signals(&b);
+	fini_diskw(&b);
+	fini_loop(&b);
 	return rc < 0 ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * bmsd: the daemon's state, shared by its glue (bmsd.c) and the status
- * rendering (status.c).
+ * bmsd: the daemon's state, shared by its glue (bmsd.c, bmsd_link.c,
+ * bmsd_batt.c, publish.c) and the status rendering (status.c).
  */
 #ifndef BMSD_H
 #define BMSD_H
@@ -80,7 +80,14 @@ struct bmsd {
 void bmsd_event(struct bmsd *b, unsigned int code, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Active faults (enum bmsd_fault, logic/fault.h). */
+/* The MCU link (bmsd_link.c): _apply after every config (re)load, @old the
+ * config it replaced (NULL at start); _tick every 10 ms, before the link is
+ * judged; _close at exit. */
+void bmsd_link_apply(struct bmsd *b, const struct cfg *old);
+void bmsd_link_tick(struct bmsd *b, uint64_t now_ms);
+void bmsd_link_close(struct bmsd *b);
+
+/* Active faults (enum bmsd_fault, logic/fault.h), from the link (bmsd_link.c). */
 unsigned int bmsd_faults(const struct bmsd *b);
 
 /* Drive the SBC GPIO line @which (enum bmsd_gpio), if it is configured. */

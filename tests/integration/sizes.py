@@ -14,9 +14,7 @@ import sys
 
 MAX_FILE = 800
 MAX_FUNC = 100
-OVER = {
-    "daemon/bmsd.c", "daemon/bmsd.c:main()",
-}
+OVER = set()
 
 args = [a for a in sys.argv[1:] if a != "-v"]
 src = args[0] if args else "src"
