@@ -250,11 +250,11 @@ void batt_init(struct batt *t, const struct cfg *c, const struct batt_host *host
 void batt_reconfigure(struct batt *t, const struct cfg *c, uint64_t now_ms)
 {
 	t->cfg = c;
-	prot_configure(&t->prot, &c->protections);
-	cc_set_config(&t->cc, c, now_ms);
+	prot_reconfigure(&t->prot, &c->protections);
+	cc_reconfigure(&t->cc, c, now_ms);
 	heater_reconfigure(&t->heat, &c->heater);
 	limits_reconfigure(&t->lim, &c->limits);
-	soc_configure(&t->soc, &c->soc);
+	soc_reconfigure(&t->soc, &c->soc);
 	balance_init(&t->bal, &c->balancing, c->pack.boards, c->pack.cells_per_board);
 }
 

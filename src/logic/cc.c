@@ -104,7 +104,7 @@ void cc_init(struct cc *c, const struct cfg *cfg, cc_event_fn fn, void *arg, uin
 	c->charger_since_ms = now_ms;
 }
 
-void cc_set_config(struct cc *c, const struct cfg *cfg, uint64_t now_ms)
+void cc_reconfigure(struct cc *c, const struct cfg *cfg, uint64_t now_ms)
 {
 	bool same = true;
 	uint8_t welded = c->welded;

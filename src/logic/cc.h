@@ -188,7 +188,7 @@ void cc_init(struct cc *c, const struct cfg *cfg, cc_event_fn fn, void *arg, uin
  * state carries on with the new timings and outputs; otherwise every path
  * starts open, as after cc_init(), and only the latched weld and precharge
  * failure are kept. */
-void cc_set_config(struct cc *c, const struct cfg *cfg, uint64_t now_ms);
+void cc_reconfigure(struct cc *c, const struct cfg *cfg, uint64_t now_ms);
 
 /* Run one control step at @now_ms (monotonic, never going back) with @in;
  * fill @out. */

@@ -510,7 +510,7 @@ void prot_init(struct prot *p, const struct cfg_protections *c, prot_event_fn ev
 	*p = (struct prot){ .cfg = *c, .event = event, .arg = arg };
 }
 
-void prot_configure(struct prot *p, const struct cfg_protections *c)
+void prot_reconfigure(struct prot *p, const struct cfg_protections *c)
 {
 	p->cfg = *c;
 	for (unsigned int i = 0; i < PROT_COUNT; i++) {

@@ -131,7 +131,7 @@ void prot_init(struct prot *p, const struct cfg_protections *c, prot_event_fn ev
  * its running delay, so that a reload never clears a fault; the new
  * thresholds, delays, tiers and actions apply from the next step. A
  * protection that @c disables goes to CLEAR (with its event). */
-void prot_configure(struct prot *p, const struct cfg_protections *c);
+void prot_reconfigure(struct prot *p, const struct cfg_protections *c);
 
 /* Advance every enabled protection with the figures @in at @now_ms, and
  * fill @out (may be NULL). Returns the number of state changes. */

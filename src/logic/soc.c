@@ -170,7 +170,7 @@ static void sort_tables(struct soc *s)
 	}
 }
 
-void soc_configure(struct soc *s, const struct cfg_soc *c)
+void soc_reconfigure(struct soc *s, const struct cfg_soc *c)
 {
 	bool cap_changed = s->cfg.capacity_mAh != c->capacity_mAh;
 

@@ -172,7 +172,7 @@ int soc_init(struct soc *s, const struct cfg_soc *c, const struct soc_persist *r
 
 /* Take a new configuration (reload) and keep the state: SOC in percent,
  * counters. A changed capacity_mAh drops the capacity measurements. */
-void soc_configure(struct soc *s, const struct cfg_soc *c);
+void soc_reconfigure(struct soc *s, const struct cfg_soc *c);
 
 /* One step at @now_ms (monotonic, never decreasing): count, detect rest,
  * estimate, correct, sync, measure; fill @out (every field, events of

@@ -1613,7 +1613,7 @@ static void test_set_config_same_roles_keeps_state(void)
 	CU_ASSERT_EQUAL_FATAL(out.relays, R1 | R2 | R3);
 	cfg.contactors.charge_off_delay_ms = 100;
 	output(1, CFG_OUT_CHARGING_ALLOWED, false);
-	cc_set_config(&cc, &cfg, now);
+	cc_reconfigure(&cc, &cfg, now);
 	step(10);
 	CU_ASSERT_EQUAL(out.relays, R1 | R2 | R3);
 	CU_ASSERT_EQUAL(out.dos, R1);
@@ -1636,7 +1636,7 @@ static void test_set_config_new_roles_restarts_keeps_latches(void)
 	run(1000);
 	CU_ASSERT_TRUE_FATAL(out.welded);
 	cfg.relays.relay[3].role = CFG_RELAY_ALARM;
-	cc_set_config(&cc, &cfg, now);
+	cc_reconfigure(&cc, &cfg, now);
 	in.alarm = true;
 	step(10);
 	CU_ASSERT_TRUE(out.welded);

@@ -712,13 +712,13 @@ static void test_configure_disable_clears(void)
 		ST(id, feed(id, v_set(id), 0), PROT_ST_ACTIVE);
 		ST(id, feed(id, v_clear(id), 1), PROT_ST_LATCHED);
 		pc(&C, id)->enable = false;
-		prot_configure(&P, &C);
+		prot_reconfigure(&P, &C);
 		ST(id, prot_state_of(&P, id), PROT_ST_CLEAR);
 		CU_ASSERT_EQUAL(evs[nev - 1].from, PROT_ST_LATCHED);
 		CU_ASSERT_EQUAL(evs[nev - 1].to, PROT_ST_CLEAR);
 		/* and enabled again, it starts from CLEAR */
 		pc(&C, id)->enable = true;
-		prot_configure(&P, &C);
+		prot_reconfigure(&P, &C);
 		ST(id, feed(id, v_clear(id), 2), PROT_ST_CLEAR);
 	}
 }
@@ -730,7 +730,7 @@ static void test_configure_keeps_state(void)
 	ST(PROT_CELL_OV, feed(PROT_CELL_OV, 1000, 0), PROT_ST_ACTIVE);
 	C.cell_over_voltage.set = 2000;
 	C.cell_over_voltage.clear = 1900;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	CU_ASSERT_EQUAL(nev, 1);
 	ST(PROT_CELL_OV, prot_state_of(&P, PROT_CELL_OV), PROT_ST_ACTIVE);
 	ST(PROT_CELL_OV, feed(PROT_CELL_OV, 1899, 1), PROT_ST_CLEAR);
@@ -745,7 +745,7 @@ static void test_configure_keeps_latch(void)
 	ST(PROT_WELDED, feed(PROT_WELDED, 0, 1), PROT_ST_LATCHED);
 	C.contactor_welded.latch = false;
 	C.contactor_welded.tier = PROT_TIER_ALARM;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	ST(PROT_WELDED, feed(PROT_WELDED, 0, 2), PROT_ST_LATCHED);
 	CU_ASSERT(OUT.open_all);
 	CU_ASSERT(!OUT.open_now); /* the new tier applies */
@@ -759,7 +759,7 @@ static void test_configure_keeps_timer(void)
 	setup_one(PROT_CHG_OC, 1000, 0, false, PROT_TIER_ALARM, PROT_ACT_REPORT);
 	ST(PROT_CHG_OC, feed(PROT_CHG_OC, 1000, 100), PROT_ST_SETTING);
 	C.charge_over_current.set_delay_ms = 500;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	ST(PROT_CHG_OC, feed(PROT_CHG_OC, 1000, 599), PROT_ST_SETTING);
 	ST(PROT_CHG_OC, feed(PROT_CHG_OC, 1000, 600), PROT_ST_ACTIVE);
 }
@@ -863,7 +863,7 @@ static void test_corrupt_tier_action(void)
 	setup_one(PROT_HEATER, 0, 0, false, PROT_TIER_WARNING, PROT_ACT_REPORT);
 	C.heater_fault.tier = 7;
 	C.heater_fault.action = -1;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	CU_ASSERT_EQUAL(prot_tier_of(&P, PROT_HEATER), PROT_TIER_CRITICAL);
 	CU_ASSERT_EQUAL(prot_action_of(&P, PROT_HEATER), PROT_ACT_OPEN_ALL);
 	CU_ASSERT_EQUAL(prot_tier_of(&P, PROT_COUNT), PROT_TIER_CRITICAL);
@@ -890,7 +890,7 @@ static void test_event_sequence(void)
 	setup_one(PROT_CELL_OV, 100, 100, true, PROT_TIER_CRITICAL, PROT_ACT_BLOCK_CHARGE);
 	C.cell_over_voltage.set = 3650;
 	C.cell_over_voltage.clear = 3450;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	feed(PROT_CELL_OV, 3700, 0);
 	feed(PROT_CELL_OV, 3710, 100);
 	feed(PROT_CELL_OV, 3400, 150);
@@ -991,7 +991,7 @@ static void test_spread_value(void)
 	setup_one(PROT_CELL_SPREAD, 0, 0, false, PROT_TIER_WARNING, PROT_ACT_REPORT);
 	C.cell_imbalance.set = 300;
 	C.cell_imbalance.clear = 200;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	prot_step(&P, &in, 0, &OUT);
 	CU_ASSERT_EQUAL(OUT.active, 0);
 	CU_ASSERT_EQUAL(prot_value(&P, PROT_CELL_SPREAD), 299);
@@ -1009,7 +1009,7 @@ static void test_humidity_scale(void)
 	setup_one(PROT_HUMIDITY, 0, 0, false, PROT_TIER_WARNING, PROT_ACT_REPORT);
 	C.humidity.set = 85;
 	C.humidity.clear = 80;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	ST(PROT_HUMIDITY, feed(PROT_HUMIDITY, 849, 0), PROT_ST_CLEAR);
 	ST(PROT_HUMIDITY, feed(PROT_HUMIDITY, 850, 1), PROT_ST_ACTIVE);
 	ST(PROT_HUMIDITY, feed(PROT_HUMIDITY, 800, 2), PROT_ST_ACTIVE);
@@ -1021,7 +1021,7 @@ static void test_pack_large(void)
 	setup_one(PROT_PACK_OV, 0, 0, false, PROT_TIER_ALARM, PROT_ACT_REPORT);
 	C.pack_over_voltage.set = 4000000;
 	C.pack_over_voltage.clear = 3900000;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	ST(PROT_PACK_OV, feed(PROT_PACK_OV, 3999999, 0), PROT_ST_CLEAR);
 	ST(PROT_PACK_OV, feed(PROT_PACK_OV, INT64_C(5000000000), 1), PROT_ST_ACTIVE);
 	CU_ASSERT_EQUAL(prot_value(&P, PROT_PACK_OV), INT32_MAX);
@@ -1033,7 +1033,7 @@ static void test_negative_temperatures(void)
 	setup_one(PROT_DSG_UT, 0, 0, false, PROT_TIER_ALARM, PROT_ACT_BLOCK_DISCHARGE);
 	C.discharge_under_temperature.set = -200;
 	C.discharge_under_temperature.clear = -150;
-	prot_configure(&P, &C);
+	prot_reconfigure(&P, &C);
 	ST(PROT_DSG_UT, feed(PROT_DSG_UT, -199, 0), PROT_ST_CLEAR);
 	ST(PROT_DSG_UT, feed(PROT_DSG_UT, -200, 1), PROT_ST_ACTIVE);
 	ST(PROT_DSG_UT, feed(PROT_DSG_UT, -150, 2), PROT_ST_ACTIVE);

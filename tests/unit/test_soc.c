@@ -1283,10 +1283,10 @@ static void test_save_period(void)
 	CU_ASSERT_FALSE(o.save);
 	soc_step(&s, &in, 620000, &o);
 	CU_ASSERT_TRUE(o.save);
-	/* soc_configure keeps the state; a new capacity drops SOH only */
+	/* soc_reconfigure keeps the state; a new capacity drops SOH only */
 	c.capacity_mAh = 50000;
 	s.life.capacity_meas_mAh = 90000;
-	soc_configure(&s, &c);
+	soc_reconfigure(&s, &c);
 	soc_read(&s, &o);
 	CU_ASSERT_EQUAL(o.capacity_mAh, 50000);
 	CU_ASSERT_EQUAL(o.soc_ppm, 499980);
