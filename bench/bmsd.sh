@@ -56,7 +56,7 @@ PYEOF
 
 # instructions per frame in the receive path
 out="$T/cg"
-valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=on_can \
+valgrind --tool=callgrind --callgrind-out-file="$out" --toggle-collect=on_mcu \
 	"$B/bin/bmsd" -c "$T/bmsd.yaml" 2>/dev/null &
 vg=$!
 sleep 8

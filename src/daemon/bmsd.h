@@ -45,7 +45,12 @@ struct bmsd {
 	struct cfg_error cfg_err; /* why the last load failed */
 	bool cfg_err_set;
 
-	struct canio *can;
+	/* the MCU link's canio (bmsd_link.c); NULL while closed. status.c
+	 * reads it under its former name, can. */
+	union {
+		struct canio *mcu;
+		struct canio *can;
+	};
 	struct link link;
 	struct pmodel pm;
 	bool link_ready;
@@ -56,7 +61,7 @@ struct bmsd {
 	struct gpio_line *gpio[BMSD_GPIO_COUNT];
 	int sfd;
 
-	uint64_t started_ms, last_tick_ms, can_retry_ms;
+	uint64_t started_ms, last_tick_ms, mcu_retry_ms;
 	uint64_t wd_rounds;
 	bool run_led_on;
 	unsigned int faults;      /* enum bmsd_fault, as last evaluated */

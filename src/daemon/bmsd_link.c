@@ -23,36 +23,36 @@ static int link_send(void *arg, const struct bp_frame *f)
 	struct canio_frame cf = { .id = f->id, .len = f->len };
 	int rc;
 
-	if (!b->can)
+	if (!b->mcu)
 		return -ENOTCONN;
 	memcpy(cf.data, f->data, sizeof(cf.data));
-	rc = canio_send(b->can, &cf);
+	rc = canio_send(b->mcu, &cf);
 	return rc;
 }
 
-static void can_close(struct bmsd *b)
+static void mcu_close(struct bmsd *b)
 {
-	if (!b->can)
+	if (!b->mcu)
 		return;
-	loop_del_fd(b->loop, canio_fd(b->can));
-	canio_close(b->can);
-	b->can = NULL;
+	loop_del_fd(b->loop, canio_fd(b->mcu));
+	canio_close(b->mcu);
+	b->mcu = NULL;
 }
 
-static void on_can(int fd, uint32_t events, void *arg);
+static void on_mcu(int fd, uint32_t events, void *arg);
 
 /* bursts of RX_BURST frames read before a tick judges the link */
 #define RX_DRAIN_BURSTS 16
 
 /* frames wait to be read on the MCU link */
-static bool can_pending(struct bmsd *b)
+static bool mcu_pending(struct bmsd *b)
 {
-	struct pollfd p = { .fd = canio_fd(b->can), .events = POLLIN };
+	struct pollfd p = { .fd = canio_fd(b->mcu), .events = POLLIN };
 
 	return poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
-static int can_open(struct bmsd *b)
+static int mcu_open(struct bmsd *b)
 {
 	const struct cfg *c = b->cfg;
 	/* the MCU speaks only in 0x100..0x3FF; the kernel drops the rest */
@@ -61,21 +61,21 @@ static int can_open(struct bmsd *b)
 	};
 	int rc;
 
-	rc = canio_open(c->link.interface, c->link.bitrate_bps, &b->can);
+	rc = canio_open(c->link.interface, c->link.bitrate_bps, &b->mcu);
 	if (rc < 0) {
-		b->can = NULL;
+		b->mcu = NULL;
 		return rc;
 	}
-	canio_set_filters(b->can, filt, sizeof(filt) / sizeof(filt[0]));
-	rc = loop_add_fd(b->loop, canio_fd(b->can), EPOLLIN, on_can, b);
+	canio_set_filters(b->mcu, filt, sizeof(filt) / sizeof(filt[0]));
+	rc = loop_add_fd(b->loop, canio_fd(b->mcu), EPOLLIN, on_mcu, b);
 	if (rc < 0) {
-		canio_close(b->can);
-		b->can = NULL;
+		canio_close(b->mcu);
+		b->mcu = NULL;
 	}
 	return rc;
 }
 
-static void on_can(int fd, uint32_t events, void *arg)
+static void on_mcu(int fd, uint32_t events, void *arg)
 {
 	struct bmsd *b = arg;
 	uint64_t rx_us = loop_now_us(), now = rx_us / 1000u;
@@ -87,13 +87,13 @@ static void on_can(int fd, uint32_t events, void *arg)
 	for (int i = 0; i < RX_BURST; i++) {
 		struct canio_frame cf;
 		struct bp_frame f;
-		int rc = canio_recv(b->can, &cf);
+		int rc = canio_recv(b->mcu, &cf);
 
 		if (rc == 0 && i == 0 && (events & (EPOLLHUP | EPOLLERR))) {
 			/* a pty whose other end closed: HUP fires forever */
 			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: hung up; reopening",
 				   b->cfg->link.interface);
-			can_close(b);
+			mcu_close(b);
 			return;
 		}
 		if (rc == 0)
@@ -101,7 +101,7 @@ static void on_can(int fd, uint32_t events, void *arg)
 		if (rc < 0) {
 			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: %s; reopening",
 				   b->cfg->link.interface, strerror(-rc));
-			can_close(b);
+			mcu_close(b);
 			return;
 		}
 		if (cf.ext || cf.rtr) {
@@ -222,7 +222,7 @@ unsigned int bmsd_faults(const struct bmsd *b)
 		return BMSD_F_UNCONFIGURED;
 	if (link_comm_fault(&b->link))
 		f |= BMSD_F_COMM;
-	else if (link_state(&b->link) == LINK_DOWN || !b->can)
+	else if (link_state(&b->link) == LINK_DOWN || !b->mcu)
 		f |= BMSD_F_LINK_DOWN;
 	if (link_mcu_cfg_state(&b->link) == BP_CFG_REJECTED)
 		f |= BMSD_F_MCU_CFG;
@@ -248,10 +248,10 @@ void bmsd_link_apply(struct bmsd *b, const struct cfg *old)
 
 	if (!old || strcmp(old->link.interface, n->link.interface) ||
 	    old->link.bitrate_bps != n->link.bitrate_bps) {
-		can_close(b);
+		mcu_close(b);
 		if (!old)
 			link_setup(b);
-		rc = can_open(b);
+		rc = mcu_open(b);
 		if (rc < 0)
 			bmsd_event(b, EV_LINK_ERROR, LOG_ERR, "MCU link %s: %s; retrying",
 				   n->link.interface, strerror(-rc));
@@ -272,9 +272,9 @@ void bmsd_link_apply(struct bmsd *b, const struct cfg *old)
 
 void bmsd_link_tick(struct bmsd *b, uint64_t now_ms)
 {
-	if (!b->can && now_ms - b->can_retry_ms >= 1000u) {
-		b->can_retry_ms = now_ms;
-		if (can_open(b) == 0)
+	if (!b->mcu && now_ms - b->mcu_retry_ms >= 1000u) {
+		b->mcu_retry_ms = now_ms;
+		if (mcu_open(b) == 0)
 			bmsd_event(b, EV_LINK_ERROR, LOG_NOTICE, "MCU link %s open",
 				   b->cfg->link.interface);
 	}
@@ -283,13 +283,13 @@ void bmsd_link_tick(struct bmsd *b, uint64_t now_ms)
 	/* judge the link's health only after reading what has arrived:
 	 * after a stall of this process the tick and the frames are ready
 	 * together, and frames that waited in the queue are not silence */
-	for (int i = 0; b->can && i < RX_DRAIN_BURSTS && link_overdue(&b->link, now_ms) &&
-			(i == 0 || can_pending(b)); i++)
-		on_can(canio_fd(b->can), 0, b);
+	for (int i = 0; b->mcu && i < RX_DRAIN_BURSTS && link_overdue(&b->link, now_ms) &&
+			(i == 0 || mcu_pending(b)); i++)
+		on_mcu(canio_fd(b->mcu), 0, b);
 	link_tick(&b->link, now_ms);
 }
 
 void bmsd_link_close(struct bmsd *b)
 {
-	can_close(b);
+	mcu_close(b);
 }
