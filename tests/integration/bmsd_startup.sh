@@ -58,7 +58,14 @@ wait $BMSD
 rc=$?
 [ $rc = 0 ] || die "bmsd exited $rc on SIGTERM"
 wait_log "$T/a.notify.log" 'STOPPING=1' 10 || die "no STOPPING=1"
-fw=$(ctl "$T/a/sim.sock" fw)
+# the OUTPUT_CMD that bmsd wrote before it exited reaches the MCU's stand-in
+# on its next tick: wait for it (only that command changes relay_cmd; the
+# floor's own opening after the heartbeat timeout would not)
+for _ in $(seq 200); do
+	fw=$(ctl "$T/a/sim.sock" fw)
+	[ "$(jget "$fw" relay_cmd)" = 0 ] && break
+	sleep 0.01
+done
 [ "$(jget "$fw" relay_cmd)" = 0 ] || die "relays not commanded open at stop: $fw"
 [ -e "$T/a/bmsd.sock" ] && die "control socket left behind"
 echo "bmsd_startup: READY, verified, armed, relays 7, clean stop"
