@@ -23,6 +23,7 @@
 #include "can_if.h"
 #include "log.h"
 #include "modbus_if.h"
+#include "status.h"
 #include "version.h"
 
 #define DEFAULT_CONFIG BMSD_DEFAULT_CONFIG
@@ -180,7 +181,7 @@ static int cmd_status(struct ctl_reply *r, int argc, char **argv, void *arg)
 
 	if (argc > 2 || (argc == 2 && !json))
 		return ctl_error(r, "usage: %s [json]", argv[0]);
-	return status_render(b, r, json);
+	return status_render(&b->view, loop_now_ms(), r, json);
 }
 
 int bmsd_reset_faults(struct bmsd *b, const char *who, char *why, size_t n)
@@ -212,6 +213,9 @@ int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char *why, s
 		return 0;
 	bmsd_event(b, EV_OPERATION, LOG_NOTICE, "%s requested by %s",
 		   connect ? "connect" : "disconnect", who);
+	/* the view says so at once: a status read right after the request
+	 * shows it, not the publication before */
+	bmsd_publish(b, loop_now_ms());
 	return 0;
 }
 
@@ -264,7 +268,7 @@ static int cmd_relays(struct ctl_reply *r, int argc, char **argv, void *arg)
 
 	if (argc > 2 || (argc == 2 && !json))
 		return ctl_error(r, "usage: %s [json]", argv[0]);
-	return relays_render(b, r, json);
+	return relays_render(&b->view, r, json);
 }
 
 static int cmd_connect(struct ctl_reply *r, int argc, char **argv, void *arg)
@@ -423,7 +427,13 @@ static void notify_status(struct bmsd *b, bool force)
 {
 	char line[256], msg[sizeof(line) + 8];
 
-	status_line(b, line, sizeof(line));
+	/* forced at start and after a reload: publish first, so that this line
+	 * and the status requests that follow show the configuration just read */
+	if (force) {
+		bmsd_publish(b, loop_now_ms());
+		modbus_if_publish(b->mb, &b->view);
+	}
+	status_line(&b->view, line, sizeof(line));
 	if (!force && !strcmp(line, b->status_line))
 		return;
 	snprintf(b->status_line, sizeof(b->status_line), "%s", line);

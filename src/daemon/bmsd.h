@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * bmsd: the daemon's state, shared by its glue (bmsd.c, bmsd_link.c,
- * bmsd_batt.c, publish.c) and the status rendering (status.c).
+ * bmsd_batt.c and publish.c).
  */
 #ifndef BMSD_H
 #define BMSD_H
@@ -45,12 +45,7 @@ struct bmsd {
 	struct cfg_error cfg_err; /* why the last load failed */
 	bool cfg_err_set;
 
-	/* the MCU link's canio (bmsd_link.c); NULL while closed. status.c
-	 * reads it under its former name, can. */
-	union {
-		struct canio *mcu;
-		struct canio *can;
-	};
+	struct canio *mcu;        /* the MCU link's canio (bmsd_link.c); NULL while closed */
 	struct link link;
 	struct pmodel pm;
 	bool link_ready;
@@ -122,12 +117,5 @@ void bmsd_identity(struct bmsd *b);
 
 /* Board profile name of the running config, or "none". */
 const char *bmsd_board_name(const struct cfg *c);
-
-/* status.c: one line for systemd's STATUS=, and the full status for
- * "status" / "status json" (and watch). */
-void status_line(const struct bmsd *b, char *buf, size_t n);
-int status_render(const struct bmsd *b, struct ctl_reply *r, bool json);
-/* "relays" / "relays json": each relay's role, command, drive, feedback. */
-int relays_render(const struct bmsd *b, struct ctl_reply *r, bool json);
 
 #endif /* BMSD_H */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * publish: build the view (view.h) from the pack model, the link and the
- * battery logic, once per publication, so that every interface reads one
- * consistent copy.
+ * battery logic, once per publication, so that every interface, the status
+ * screen included, reads one consistent copy.
  */
 #include <stdio.h>
 #include <string.h>
@@ -131,6 +131,75 @@ static void pack_view(struct bmsd *b, struct view *v)
 	}
 }
 
+/* What the status screen shows besides the figures that the buses carry:
+ * bmsd and its configuration, the link and its transport, the MCU, the
+ * snapshot's summary and the battery logic's counts. */
+static void status_view(struct bmsd *b, struct view *v)
+{
+	const struct cfg *c = b->cfg;
+	struct view_daemon *d = &v->daemon;
+	struct view_link *l = &v->link;
+	const struct link_stats *ls = link_stats(&b->link);
+	const struct link_stream *st = &ls->stream[BP_T_STATUS];
+	const struct pmodel_summary *s = pmodel_summary(&b->pm);
+	const struct bp_io *io = pmodel_io(&b->pm);
+
+	d->started_ms = b->started_ms;
+	d->cfg_path = b->cfg_path;
+	d->running = c && b->link_ready;
+	d->cfg_err_set = b->cfg_err_set;
+	if (b->cfg_err_set)
+		d->cfg_err = b->cfg_err;
+	if (c) {
+		d->board = (uint8_t)c->board;
+		snprintf(d->interface, sizeof(d->interface), "%s", c->link.interface);
+		for (unsigned int i = 0; i < CFG_INPUTS; i++)
+			d->input_invert |= (uint8_t)(c->inputs.in[i].invert << i);
+		for (unsigned int i = 0; i < CFG_OUTPUTS; i++)
+			d->output_invert |= (uint8_t)(c->outputs.out[i].invert << i);
+	}
+	link_get_outputs(&b->link, &l->relays, &l->dos);
+	v->mcu.safety = v->mcu.cfg_state = v->mcu.trip = -1;
+	if (!d->running)
+		return;
+
+	l->state = (uint8_t)link_state(&b->link);
+	l->open = b->mcu != NULL;
+	l->comm_fault = link_comm_fault(&b->link);
+	l->verified = link_verified(&b->link);
+	l->rx_frames = ls->rx_frames;
+	l->lost = link_lost_total(&b->link);
+	l->rx_unknown = ls->rx_unknown;
+	l->rx_bad_dlc = ls->rx_bad_dlc;
+	l->rx_range = ls->rx_range;
+	l->tx_frames = ls->tx_frames;
+	l->tx_errors = ls->tx_errors;
+	l->foreign = b->rx_foreign;
+	l->comm_faults = ls->comm_faults;
+	l->cfg_pushes = ls->cfg_pushes;
+	l->cfg_verified = ls->cfg_verified;
+	l->status_heard = st->received != 0;
+	l->status_ms = st->last_ms;
+	if (b->mcu)
+		l->bus = *canio_stats(b->mcu);
+
+	v->mcu.safety = link_mcu_safety(&b->link);
+	v->mcu.cfg_state = link_mcu_cfg_state(&b->link);
+	v->mcu.trip = link_mcu_trip(&b->link);
+	v->mcu.cfg_crc = link_cfg_crc(&b->link);
+	v->mcu.io_valid = io != NULL;
+	v->mcu.faults = io ? io->faults : 0u;
+
+	v->snap.valid = s != NULL;
+	v->snap.gen = pmodel_gen(&b->pm);
+	if (s)
+		v->snap.sum = *s;
+
+	v->batt.on = b->batt.on;
+	v->batt.bleeding = b->batt.bleeding;
+	v->batt.reactions = b->batt.nreactions;
+}
+
 void bmsd_identity(struct bmsd *b)
 {
 	char id[40] = "";
@@ -183,6 +252,7 @@ void bmsd_publish(struct bmsd *b, uint64_t now_ms)
 		}
 		pack_view(b, v);
 	}
+	status_view(b, v);
 	if (!c)
 		v->state = VIEW_ST_UNCONFIGURED;
 	else if (!v->link_up)

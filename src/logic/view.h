@@ -5,10 +5,11 @@
  * reads this struct and nothing else, so that a Modbus read or a CAN frame
  * never mixes two cycles and the interfaces never reach into the logic.
  *
- * bmsd fills it (bmsd.c, view_publish) every 100 ms and whenever a new
- * snapshot commits; gen counts the publications. All fields are plain
- * values; a figure that is not known has its _valid flag false, and the
- * interfaces then send their protocol's "not available" value, never 0.
+ * bmsd fills it (daemon/publish.c, bmsd_publish) every 100 ms, and at
+ * start and after a reload; gen counts the publications. All fields are
+ * plain values (daemon.cfg_path points to the path named at start, which
+ * never changes); a figure that is not known has its _valid flag false, and
+ * the interfaces then send their protocol's "not available" value, never 0.
  */
 #ifndef VIEW_H
 #define VIEW_H
@@ -17,7 +18,10 @@
 #include <stdint.h>
 
 #include "proto/bp.h"
+#include "canio.h"
+#include "cfg.h"
 #include "fault.h"
+#include "pmodel.h"
 #include "prot_ids.h"
 
 #define VIEW_BOARDS BP_MAX_BOARDS
@@ -55,6 +59,56 @@ struct view_counters {
 	uint64_t energy_in_Wh, energy_out_Wh;
 	uint32_t contactor_cycles[4]; /* per relay: closings */
 	int16_t temp_min_dC, temp_max_dC; /* lifetime extremes, BP_TEMP_DC_NA unknown */
+};
+
+/* bmsd itself and the configuration it runs, as the status screen shows them */
+struct view_daemon {
+	uint64_t started_ms;     /* CLOCK_MONOTONIC at start: the uptime's origin */
+	const char *cfg_path;    /* the file named at start; fixed while bmsd runs */
+	bool running;            /* a configuration and its link in force: the pack runs */
+	bool cfg_err_set;        /* a load failed; cfg_err says why */
+	struct cfg_error cfg_err; /* the last failed load, kept after a good one */
+	uint8_t board;           /* enum profile_id of the configuration */
+	char interface[CFG_IFACE_MAX]; /* link.interface */
+	uint8_t input_invert, output_invert; /* bit n = channel n+1 inverted */
+};
+
+/* The MCU link (logic/link.h) and the transport under it (lib/canio.h). */
+struct view_link {
+	uint8_t state;           /* enum link_state */
+	bool open;               /* the transport is open; bus counts it */
+	bool comm_fault, verified;
+	uint64_t rx_frames, lost, rx_unknown, rx_bad_dlc, rx_range;
+	uint64_t tx_frames, tx_errors;
+	uint64_t foreign;        /* extended or remote frames on the link */
+	uint32_t comm_faults, cfg_pushes, cfg_verified;
+	bool status_heard;       /* a STATUS frame arrived since start */
+	uint64_t status_ms;      /* its receive time, so that an age stays exact */
+	uint8_t relays, dos;     /* what OUTPUT_CMD commands, bit n = channel n+1 */
+	struct canio_stats bus;
+};
+
+/* The bridge MCU, from its STATUS (through the link) and its IO frame. */
+struct view_mcu {
+	int safety, cfg_state;   /* enum bp_safety, enum bp_cfg_state; -1 unknown */
+	int trip;                /* trip bits; -1 unknown */
+	uint32_t cfg_crc;        /* of bmsd's configuration, 0 without one */
+	bool io_valid;           /* faults and the view's relay_out, di, supply_mV hold */
+	uint16_t faults;         /* enum bp_fault */
+};
+
+/* The pack model's committed snapshot, summarized. */
+struct view_snapshot {
+	bool valid;              /* sum holds a committed snapshot */
+	uint64_t gen;            /* snapshots since start (pmodel_gen) */
+	struct pmodel_summary sum;
+};
+
+/* The battery logic (logic/batt.h) beyond the figures above. */
+struct view_batt {
+	bool on;                 /* the logic runs */
+	unsigned int bleeding;   /* cells bleeding now */
+	uint32_t reactions;      /* reaction times recorded */
 };
 
 struct view {
@@ -126,6 +180,13 @@ struct view {
 	char fw_version[16];   /* bridge firmware "1.2.3", "" unknown */
 	char version[16];      /* bmsd's own */
 	uint8_t hw;            /* board id from VERSION, 0 unknown */
+
+	/* what the status screen shows besides */
+	struct view_daemon daemon;
+	struct view_link link;
+	struct view_mcu mcu;
+	struct view_snapshot snap;
+	struct view_batt batt;
 };
 
 /* Names for the CAN2 feed, Modbus docs and status: "standby", ... */
