@@ -80,42 +80,8 @@ struct bmsd {
 void bmsd_event(struct bmsd *b, unsigned int code, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* The MCU link (bmsd_link.c): _apply after every config (re)load, @old the
- * config it replaced (NULL at start); _tick every 10 ms, before the link is
- * judged; _close at exit. */
-void bmsd_link_apply(struct bmsd *b, const struct cfg *old);
-void bmsd_link_tick(struct bmsd *b, uint64_t now_ms);
-void bmsd_link_close(struct bmsd *b);
-
-/* Active faults (enum bmsd_fault, logic/fault.h), from the link (bmsd_link.c). */
+/* Active faults (enum bmsd_fault, logic/fault.h): what bmsd sees on the
+ * MCU link, and what the MCU reports while the link is up. */
 unsigned int bmsd_faults(const struct bmsd *b);
-
-/* Drive the SBC GPIO line @which (enum bmsd_gpio), if it is configured. */
-void bmsd_gpio_set(struct bmsd *b, unsigned int which, int v);
-
-/* Requests from the control socket and from Modbus. @who names the source
- * in the event log ("control socket", "Modbus-TCP 10.0.0.5"). Each returns
- * 0, or a negative errno with a reason in @why (@n bytes) when refused. */
-int bmsd_reset_faults(struct bmsd *b, const char *who, char *why, size_t n);
-/* SetOp: @connect false keeps every contactor open until connect again. */
-int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char *why, size_t n);
-
-/* The battery logic (bmsd_batt.c): _apply after every config (re)load;
- * _step at @now_us for frames received at @rx_us (0: a timer); _tick
- * every 10 ms, a step and the SOC and balancing;
- * _stop at exit; _ctl registers its control-socket commands. */
-void bmsd_batt_apply(struct bmsd *b);
-void bmsd_batt_step(struct bmsd *b, uint64_t now_us, uint64_t rx_us);
-void bmsd_batt_tick(struct bmsd *b, uint64_t now_us);
-void bmsd_batt_stop(struct bmsd *b);
-void bmsd_batt_ctl(struct bmsd *b);
-
-/* Fill b->view from the pack model, the link and the logic (publish.c). */
-void bmsd_publish(struct bmsd *b, uint64_t now_ms);
-/* The view's serial number, from /etc/machine-id; once at start. */
-void bmsd_identity(struct bmsd *b);
-
-/* Board profile name of the running config, or "none". */
-const char *bmsd_board_name(const struct cfg *c);
 
 #endif /* BMSD_H */

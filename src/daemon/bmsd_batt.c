@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "bmsd.h"
+#include "bmsd_batt.h"
 #include "can_if.h"
 #include "events.h"
 #include "log.h"

@@ -12,6 +12,8 @@
 #include <sys/epoll.h>
 
 #include "bmsd.h"
+#include "bmsd_link.h"
+#include "bmsd_batt.h"
 #include "events.h"
 #include "log.h"
 
@@ -209,31 +211,6 @@ static void link_setup(struct bmsd *b)
 	}
 	link_set_event_cb(&b->link, on_link_event, b);
 	b->link_ready = true;
-}
-
-/* The faults that bmsd sees on the MCU link, and those that the MCU reports
- * while the link is up. */
-unsigned int bmsd_faults(const struct bmsd *b)
-{
-	const struct bp_io *io;
-	unsigned int f = 0;
-
-	if (!b->cfg || !b->link_ready)
-		return BMSD_F_UNCONFIGURED;
-	if (link_comm_fault(&b->link))
-		f |= BMSD_F_COMM;
-	else if (link_state(&b->link) == LINK_DOWN || !b->mcu)
-		f |= BMSD_F_LINK_DOWN;
-	if (link_mcu_cfg_state(&b->link) == BP_CFG_REJECTED)
-		f |= BMSD_F_MCU_CFG;
-	if (link_mcu_safety(&b->link) == BP_SAFETY_TRIPPED)
-		f |= BMSD_F_MCU_TRIP;
-	if (b->link.proto_known && !b->link.proto_ok)
-		f |= BMSD_F_MCU_PROTO;
-	io = pmodel_io(&b->pm);
-	if (io && !(f & (BMSD_F_COMM | BMSD_F_LINK_DOWN)))
-		f |= fault_from_mcu(io->faults);
-	return f;
 }
 
 /* After each configuration load, @old the configuration before it (NULL at

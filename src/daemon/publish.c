@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bmsd.h"
+#include "publish.h"
 
 /* Fill @vb; adds the board's valid temperatures to *@tsum and *@tn, for
  * the pack's mean. */
