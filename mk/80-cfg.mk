@@ -2,14 +2,14 @@
 # cfg: bmsd.yaml (libyaml), its schema, the board profiles, cfgdoc and the
 # generated key reference in bmsd.yaml(5).
 CFG_SRCS := src/config/cfg.c src/config/cfg_yaml.c src/config/cfg_near.c src/config/cfg_value.c \
-	src/config/cfg_walk.c src/config/cfg_rules.c src/config/cfg_bp.c \
+	src/config/cfg_walk.c src/config/cfg_rules.c \
 	src/config/cfg_schema.c src/config/profile.c src/lib/curve.c src/config/prot_schema.c \
 	src/config/cc_schema.c src/config/soc_schema.c src/config/limits_schema.c src/config/modbus_schema.c \
 	src/config/extcan_schema.c
 LIBS_YAML = $(eval LIBS_YAML := $(shell $(PKG_CONFIG) --libs yaml-0.1))$(LIBS_YAML)
 
 UNIT_TESTS += test_cfg
-test_cfg_SRCS := tests/unit/test_cfg.c $(CFG_SRCS) mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c \
+test_cfg_SRCS := tests/unit/test_cfg.c $(CFG_SRCS) src/logic/mcu_cfg.c src/logic/prot.c mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c \
 	mcu-bridge/port/host/simcfg.c
 test_cfg_LIBS = $(LIBS_YAML)
 
@@ -35,8 +35,9 @@ FUZZ_CFG_FLAGS := -std=c11 -g -O1 $(WARN) $(WERROR) \
 FUZZ_TARGETS += fuzz-cfg
 .PHONY: fuzz-cfg
 
-$(B)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c $(CFG_SRCS) mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c \
-		src/config/cfg.h src/config/cfg_impl.h src/config/profile.h mcu-bridge/proto/bp.h
+$(B)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c $(CFG_SRCS) src/logic/mcu_cfg.c src/logic/prot.c \
+		mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c src/config/cfg.h src/config/cfg_impl.h \
+		src/config/profile.h src/logic/mcu_cfg.h mcu-bridge/proto/bp.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CPPFLAGS) $(FUZZ_CFG_FLAGS) -o $@ $(filter %.c,$^) $(LIBS_YAML)
 

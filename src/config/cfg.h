@@ -212,9 +212,6 @@ int cfg_load(const char *path, struct cfg *out, struct cfg_error *err);
 int cfg_parse(const char *name, const char *buf, size_t len, struct cfg *out,
 	      struct cfg_error *err);
 
-/* The part of @c that the bridge MCU needs, for the configuration push. For
- * any @c that cfg_parse() accepted, bp_config_check() accepts the result. */
-void cfg_to_bp(const struct cfg *c, struct bp_config *out);
 
 /* The board profile @c was written for. */
 const struct profile *cfg_profile(const struct cfg *c);

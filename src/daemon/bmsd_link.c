@@ -13,6 +13,7 @@
 
 #include "bmsd.h"
 #include "bmsd_link.h"
+#include "mcu_cfg.h"
 #include "bmsd_batt.h"
 #include "events.h"
 #include "log.h"
@@ -188,8 +189,7 @@ static void on_link_event(void *arg, unsigned int ev)
 
 static void link_params(const struct cfg *c, struct link_params *p, struct bp_config *bc)
 {
-	cfg_to_bp(c, bc);
-	prot_floor_limits(&c->protections, bc);
+	mcu_cfg_build(c, bc);
 	p->heartbeat_period_ms = c->link.heartbeat_period_ms;
 	p->stale_ms = c->link.stale_ms;
 	p->config_timeout_ms = c->link.config_timeout_ms;

@@ -197,10 +197,11 @@ const char *prot_action_name(enum prot_action a);
 /* ---- safety floor ------------------------------------------------------- */
 
 /*
- * Tighten the MCU's hard limits in @bc (filled by cfg_to_bp) from the
- * enabled protections of the critical tier, so that the MCU backs them up
- * if bmsd fails. The floor acts at once and opens every relay, so it sits
- * a margin beyond the protection and never trips before it:
+ * Tighten the MCU's hard limits in @bc (filled by cfg_to_bp; mcu_cfg_build
+ * calls both) from the enabled protections of the critical tier, so that
+ * the MCU backs them up if bmsd fails. The floor acts at once and opens
+ * every relay, so it sits a margin beyond the protection and never trips
+ * before it:
  *   cell_crit_high_mV  <= cell_over_voltage.set  + floor_margin_mV
  *   cell_crit_low_mV   >= cell_under_voltage.set - floor_margin_mV
  *   temp_crit_high_dC  <= max(charge/discharge_over_temperature.set) + floor_margin_dC

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "mcu_cfg.h"
 #include "proto/bp.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -79,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(cfg_parse("fuzz", (const char *)data, size, &again, &e) == 0);
 	CHECK(memcmp(&c, &again, sizeof(c)) == 0);
 	CHECK(cfg_profile(&c) != NULL);
-	cfg_to_bp(&c, &b);
+	mcu_cfg_build(&c, &b);
 	CHECK(bp_config_check(&b) == BP_OK);
 	CHECK(bp_config_pack(&b, blob, sizeof(blob)) > 0);
 	return 0;

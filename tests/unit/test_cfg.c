@@ -19,6 +19,7 @@
 #include "cu.h"
 
 #include "cfg.h"
+#include "mcu_cfg.h"
 #include "port/host/simcfg.h"
 #include "profile.h"
 #include "proto/bp.h"

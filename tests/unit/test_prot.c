@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "cfg_keys.h"
 #include "fixture.h"
+#include "mcu_cfg.h"
 #include "prot.h"
 #include "proto/bp.h"
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The part of the configuration that the bridge MCU needs, as the
- * configuration push carries it.
+ * mcu_cfg: the bridge MCU's configuration, as the configuration push
+ * carries it, built in one place: the hardware, the sensors and the floor's
+ * own limits from the configuration, then the floor's cell, temperature
+ * and short-circuit limits tightened to follow the critical protections.
  */
 #include <stdint.h>
 
-#include "cfg.h"
-#include "proto/bp.h"
+#include "mcu_cfg.h"
+#include "prot.h"
 
 /* Round half away from zero: q = num / den, den > 0. */
 static int64_t div_round(int64_t num, int64_t den)
@@ -84,4 +86,10 @@ void cfg_to_bp(const struct cfg *c, struct bp_config *out)
 			b.alarm_dos_invert |= (uint8_t)(1u << i);
 	}
 	*out = b;
+}
+
+void mcu_cfg_build(const struct cfg *c, struct bp_config *out)
+{
+	cfg_to_bp(c, out);
+	prot_floor_limits(&c->protections, out);
 }
