@@ -5,7 +5,7 @@ CFG_SRCS := src/config/cfg.c src/config/cfg_yaml.c src/config/cfg_near.c src/con
 	src/config/cfg_walk.c src/config/cfg_rules.c \
 	src/config/cfg_schema.c src/config/profile.c src/lib/curve.c src/config/prot_schema.c \
 	src/config/cc_schema.c src/config/soc_schema.c src/config/limits_schema.c src/config/modbus_schema.c \
-	src/config/extcan_schema.c
+	src/config/can1_schema.c
 LIBS_YAML = $(eval LIBS_YAML := $(shell $(PKG_CONFIG) --libs yaml-0.1))$(LIBS_YAML)
 
 UNIT_TESTS += test_cfg

@@ -7,11 +7,11 @@ test_loop_SRCS := tests/unit/test_loop.c src/lib/loop.c
 
 LIBS_BMSD = $(eval LIBS_BMSD := $(shell $(PKG_CONFIG) --libs libgpiod libsystemd))$(LIBS_BMSD)
 PROGRAMS += bmsd
-# LOGIC_SRCS: the battery logic (mk/86-89); MODBUS_SRCS, EXTCAN_SRCS: the
+# LOGIC_SRCS: the battery logic (mk/86-89); MODBUS_SRCS, CAN_SRCS: the
 # external interfaces (mk/90, mk/91), each with its bmsd_*.c hooks.
 bmsd_SRCS = src/daemon/main.c src/daemon/bmsd.c src/daemon/bmsd_link.c src/logic/batt.c src/daemon/bmsd_batt.c src/iface/status.c src/daemon/publish.c src/lib/log.c src/lib/gpio.c $(LOOP_SRCS) \
 	$(CTL_SRCS) $(LINK_SRCS) $(sort $(CFG_SRCS) $(EVLOG_SRCS) $(PROTO_SRCS) $(CANIO_SRCS) \
-	$(LOGIC_SRCS) $(MODBUS_SRCS) $(EXTCAN_SRCS) $(JSON_SRCS))
+	$(LOGIC_SRCS) $(MODBUS_SRCS) $(CAN_SRCS) $(JSON_SRCS))
 bmsd_LIBS = $(LIBS_BMSD) $(LIBS_YAML) $(LIBS_SOCKETCAN) $(LIBS_MODBUS) $(LIBS_STATE)
 INSTALL_SBINS += bmsd
 MAN8 += man/bmsd.8

@@ -32,7 +32,7 @@
 /* The sections of the battery logic and the external interfaces; each
  * module owns its section's struct and its table of keys. */
 #include "cc_cfg.h"
-#include "extcan_cfg.h"
+#include "can1_cfg.h"
 #include "limits_cfg.h"
 #include "modbus_cfg.h"
 #include "prot_cfg.h"

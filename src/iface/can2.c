@@ -9,7 +9,7 @@ void can2_init(struct can2 *x, const struct cfg_can2 *c, uint64_t now_ms)
 	memset(x, 0, sizeof(*x));
 	x->base_id = (uint16_t)(c->base_id > 0x7FFu - (CAN2_COUNT - 1u) ? 0x7FFu - (CAN2_COUNT - 1u)
 									 : c->base_id);
-	extcan_sched_init(&x->sched, CAN2_COUNT, c->period_ms, now_ms);
+	can1_sched_init(&x->sched, CAN2_COUNT, c->period_ms, now_ms);
 }
 
 static uint16_t dV_or_na(uint32_t mV)
@@ -140,7 +140,7 @@ int can2_encode(const struct can2 *x, unsigned int which, const struct view *v,
 
 int can2_next(struct can2 *x, const struct view *v, uint64_t now_ms, struct canio_frame *f)
 {
-	int i = extcan_sched_next(&x->sched, now_ms);
+	int i = can1_sched_next(&x->sched, now_ms);
 
 	if (i < 0)
 		return 0;

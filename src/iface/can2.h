@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "canio.h"
-#include "extcan.h"
-#include "extcan_cfg.h"
+#include "can1.h"
+#include "can1_cfg.h"
 #include "view.h"
 
 /* Frames, as offsets from base_id. */
@@ -54,7 +54,7 @@ enum can2_flag {
 
 struct can2 {
 	uint16_t base_id;
-	struct extcan_sched sched;
+	struct can1_sched sched;
 };
 
 /* Set the feed up from @c, the first frame due at @now_ms. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * can_if: CAN1 and CAN2 on the loop. Frames are encoded by extcan and can2
+ * can_if: CAN1 and CAN2 on the loop. Frames are encoded by can1 and can2
  * when due, from the view of that moment; nothing is queued here, so a bus
  * that comes back after an error or a bus-off carries current values only.
  */
@@ -15,7 +15,7 @@
 #include "can2.h"
 #include "can_if.h"
 #include "events.h"
-#include "extcan.h"
+#include "can1.h"
 #include "json.h"
 #include "log.h"
 #include "loop.h"
@@ -62,8 +62,8 @@ struct can_if {
 	struct cfg_can1 c1;
 	struct cfg_can2 c2;
 	struct bus bus[NBUS];
-	struct extcan x1;
-	struct extcan_ka ka;
+	struct can1 x1;
+	struct can1_ka ka;
 	struct can2 x2;
 };
 
@@ -110,9 +110,9 @@ static void bus_rx(struct bus *bus, const struct canio_frame *f, uint64_t now_ms
 
 	if (bus != &xc->bus[BUS1])
 		return;
-	if (extcan_ka_rx(&xc->ka, f, now_ms) == EXTCAN_KA_BACK)
+	if (can1_ka_rx(&xc->ka, f, now_ms) == CAN1_KA_BACK)
 		host_event(xc->h, EV_CAN_PEER, LOG_NOTICE,
-			   "CAN1: the inverter's keep-alive 0x%03X is back", EXTCAN_KEEPALIVE_ID);
+			   "CAN1: the inverter's keep-alive 0x%03X is back", CAN1_KEEPALIVE_ID);
 }
 
 static void on_bus(int fd, uint32_t events, void *arg)
@@ -226,11 +226,11 @@ static void bus_setup(struct bus *bus, bool enable, const char *uri, uint32_t bi
 static int bus_next(struct can_if *xc, unsigned int i, uint64_t now, struct canio_frame *f)
 {
 	if (i == BUS1)
-		return extcan_next(&xc->x1, xc->view, now, f);
+		return can1_next(&xc->x1, xc->view, now, f);
 	return can2_next(&xc->x2, xc->view, now, f);
 }
 
-static struct extcan_sched *bus_sched(struct can_if *xc, unsigned int i)
+static struct can1_sched *bus_sched(struct can_if *xc, unsigned int i)
 {
 	return i == BUS1 ? &xc->x1.sched : &xc->x2.sched;
 }
@@ -273,7 +273,7 @@ static void bus_tick(struct can_if *xc, unsigned int i, uint64_t now)
 	}
 	if (st == CANIO_BUS_OFF) {
 		/* nothing waits for the bus to come back: old values never go out */
-		bus->skipped += extcan_sched_skip(bus_sched(xc, i), now);
+		bus->skipped += can1_sched_skip(bus_sched(xc, i), now);
 		return;
 	}
 	if (!xc->view->gen)
@@ -353,9 +353,9 @@ void can_if_reconfigure(struct can_if **px, const struct host *h, struct loop *l
 	if (!xc->applied || memcmp(&xc->c1, &c->can1, sizeof(c->can1))) {
 		xc->c1 = c->can1;
 		bus_setup(&xc->bus[BUS1], c->can1.enable, c->can1.interface, c->can1.bitrate_bps,
-			  EXTCAN_KEEPALIVE_ID);
-		extcan_init(&xc->x1, &c->can1, now);
-		extcan_ka_init(&xc->ka, c->can1.enable && c->can1.keepalive_watch,
+			  CAN1_KEEPALIVE_ID);
+		can1_init(&xc->x1, &c->can1, now);
+		can1_ka_init(&xc->ka, c->can1.enable && c->can1.keepalive_watch,
 			       c->can1.keepalive_timeout_ms, now);
 	}
 	if (!xc->applied || memcmp(&xc->c2, &c->can2, sizeof(c->can2))) {
@@ -373,10 +373,10 @@ void can_if_tick(struct can_if *xc, uint64_t now_ms)
 {
 	if (!xc)
 		return;
-	if (xc->bus[BUS1].enabled && extcan_ka_tick(&xc->ka, now_ms) == EXTCAN_KA_LOST)
+	if (xc->bus[BUS1].enabled && can1_ka_tick(&xc->ka, now_ms) == CAN1_KA_LOST)
 		host_event(xc->h, EV_CAN_PEER, LOG_WARNING,
 			   "CAN1: the inverter's keep-alive 0x%03X is lost: none for %u ms%s",
-			   EXTCAN_KEEPALIVE_ID, xc->ka.timeout_ms,
+			   CAN1_KEEPALIVE_ID, xc->ka.timeout_ms,
 			   xc->ka.seen ? "" : " (never seen)");
 	for (unsigned int i = 0; i < NBUS; i++)
 		bus_tick(xc, i, now_ms);
@@ -398,7 +398,7 @@ int can_if_peer_alive(const struct can_if *xc)
 {
 	if (!xc || !xc->bus[BUS1].enabled)
 		return -1;
-	return extcan_ka_state(&xc->ka);
+	return can1_ka_state(&xc->ka);
 }
 
 /* ---- stats ------------------------------------------------------------------ */
@@ -417,9 +417,9 @@ static const char *bus_state(const struct bus *bus)
 	return bus->io ? state_name(canio_state(bus->io)) : "closed";
 }
 
-static const char *ka_state_name(const struct extcan_ka *k)
+static const char *ka_state_name(const struct can1_ka *k)
 {
-	switch (extcan_ka_state(k)) {
+	switch (can1_ka_state(k)) {
 	case 1:
 		return "alive";
 	case 0:
@@ -457,10 +457,10 @@ static void stats_json(const struct can_if *xc, unsigned int i, struct ctl_reply
 		   s.rx_dropped, s.rx_malformed, s.bus_errors, s.bus_off, s.restarts, bus->opens,
 		   bus->open_failures, err);
 	if (i == BUS1) {
-		const struct extcan_ka *k = xc ? &xc->ka : NULL;
+		const struct can1_ka *k = xc ? &xc->ka : NULL;
 
 		ctl_printf(r, ",\"profile\":\"%s\",\"period_ms\":%u",
-			   xc ? extcan_profile_name(xc->x1.profile) : "",
+			   xc ? can1_profile_name(xc->x1.profile) : "",
 			   xc ? xc->x1.period_ms : 0u);
 		if (!k) {
 			ctl_printf(r, ",\"keepalive\":{\"watch\":false,\"state\":\"off\","
@@ -495,7 +495,7 @@ static void stats_text(const struct can_if *xc, unsigned int i, struct ctl_reply
 	}
 	bus_totals(bus, &s);
 	if (i == BUS1)
-		ctl_printf(r, "can1:   %s profile, every %u ms, on %s: %s", extcan_profile_name(
+		ctl_printf(r, "can1:   %s profile, every %u ms, on %s: %s", can1_profile_name(
 				   xc->x1.profile), xc->x1.period_ms, bus->uri, bus_state(bus));
 	else
 		ctl_printf(r, "can2:   feed at 0x%03X..0x%03X, every %u ms, on %s: %s",
@@ -521,10 +521,10 @@ static void stats_text(const struct can_if *xc, unsigned int i, struct ctl_reply
 		return;
 	if (!xc->ka.watch) {
 		ctl_printf(r, "  peer: keep-alive 0x%03X not watched, %" PRIu64 " received\n",
-			   EXTCAN_KEEPALIVE_ID, xc->ka.frames);
+			   CAN1_KEEPALIVE_ID, xc->ka.frames);
 		return;
 	}
-	ctl_printf(r, "  peer: keep-alive 0x%03X %s, ", EXTCAN_KEEPALIVE_ID,
+	ctl_printf(r, "  peer: keep-alive 0x%03X %s, ", CAN1_KEEPALIVE_ID,
 		   ka_state_name(&xc->ka));
 	if (xc->ka.seen)
 		ctl_printf(r, "last %" PRIu64 " ms ago", now - xc->ka.last_ms);

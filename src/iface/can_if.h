@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * can_if: CAN1 (the inverter profile, extcan.h) and CAN2 (the display feed,
+ * can_if: CAN1 (the inverter profile, can1.h) and CAN2 (the display feed,
  * can2.h) on the loop: the buses opened from the can1 and can2 sections,
  * frames encoded from the published view when due on the 10 ms tick, the
  * inverter's keep-alive received, and the counters of `bmsctl can-stats`.

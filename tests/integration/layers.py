@@ -39,7 +39,7 @@ EXCEPTIONS = {
 }
 # module cycles that exist today (sorted tuples of module names)
 CYCLES = {
-    ("cc_cfg", "cfg", "extcan_cfg", "limits_cfg", "modbus_cfg", "prot_cfg", "soc_cfg"):
+    ("can1_cfg", "cc_cfg", "cfg", "limits_cfg", "modbus_cfg", "prot_cfg", "soc_cfg"):
         "struct cfg holds each section's struct, and each section's schema uses the "
         "key tables of cfg_keys.h",
 }

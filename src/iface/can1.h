@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * extcan: the inverter profiles of CAN1 (pylon, victron, sma), encoded
+ * can1: the inverter profiles of CAN1 (pylon, victron, sma), encoded
  * from the published view, their schedule, and the watch of the
  * inverter's keep-alive frame. Pure: no descriptor, no clock, no
  * allocation; time is an argument. docs/can.md describes the frames.
@@ -11,21 +11,21 @@
  * made-up values; the charge and discharge limits are always sent, as 0 A
  * while the battery logic does not publish them.
  */
-#ifndef EXTCAN_H
-#define EXTCAN_H
+#ifndef CAN1_H
+#define CAN1_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "canio.h"
-#include "extcan_cfg.h"
+#include "can1_cfg.h"
 #include "view.h"
 
-#define EXTCAN_MAX_FRAMES 16u   /* frames of one profile (victron: 15) */
-#define EXTCAN_KEEPALIVE_ID 0x305u
-#define EXTCAN_PYLON_PERIOD_MS 1000u
-#define EXTCAN_VICTRON_PERIOD_MS 1000u
-#define EXTCAN_SMA_PERIOD_MS 100u
+#define CAN1_MAX_FRAMES 16u   /* frames of one profile (victron: 15) */
+#define CAN1_KEEPALIVE_ID 0x305u
+#define CAN1_PYLON_PERIOD_MS 1000u
+#define CAN1_VICTRON_PERIOD_MS 1000u
+#define CAN1_SMA_PERIOD_MS 100u
 
 /* ---- schedule ------------------------------------------------------------ */
 
@@ -35,28 +35,28 @@
  * a burst. A frame that comes late keeps its phase: its next time is the
  * first of its slots after now, never a catch-up.
  */
-struct extcan_sched {
+struct can1_sched {
 	unsigned int n;
 	uint32_t period_ms;
-	uint64_t due_ms[EXTCAN_MAX_FRAMES];
+	uint64_t due_ms[CAN1_MAX_FRAMES];
 };
 
-/* Schedule @n frames (at most EXTCAN_MAX_FRAMES) every @period_ms (>= 1),
+/* Schedule @n frames (at most CAN1_MAX_FRAMES) every @period_ms (>= 1),
  * the first at @now_ms. */
-void extcan_sched_init(struct extcan_sched *s, unsigned int n, uint32_t period_ms,
+void can1_sched_init(struct can1_sched *s, unsigned int n, uint32_t period_ms,
 		       uint64_t now_ms);
 
 /* The index of the frame most overdue at @now_ms, taken off the schedule
  * until its next slot; -1 when none is due. */
-int extcan_sched_next(struct extcan_sched *s, uint64_t now_ms);
+int can1_sched_next(struct can1_sched *s, uint64_t now_ms);
 
 /* Take every frame due at @now_ms off the schedule without sending it (the
  * bus is off: nothing is queued for later). Returns how many. */
-unsigned int extcan_sched_skip(struct extcan_sched *s, uint64_t now_ms);
+unsigned int can1_sched_skip(struct can1_sched *s, uint64_t now_ms);
 
 /* ---- the profiles -------------------------------------------------------- */
 
-struct extcan {
+struct can1 {
 	enum cfg_can1_profile profile;
 	uint32_t period_ms;
 	uint8_t limits_dlc, soc_dlc;     /* resolved: 6/8, 4/6 */
@@ -65,71 +65,71 @@ struct extcan {
 	char manufacturer[CFG_CAN1_MANUFACTURER_MAX + 1]; /* resolved */
 	char product[CFG_CAN1_PRODUCT_MAX + 1];           /* resolved */
 	unsigned int nframes;
-	uint16_t ids[EXTCAN_MAX_FRAMES]; /* ascending */
-	struct extcan_sched sched;
+	uint16_t ids[CAN1_MAX_FRAMES]; /* ascending */
+	struct can1_sched sched;
 	uint64_t omitted;                /* due frames left out: values unknown */
 };
 
 /* Set @x up for the profile and quirks of @c, the first frame due at
  * @now_ms. */
-void extcan_init(struct extcan *x, const struct cfg_can1 *c, uint64_t now_ms);
+void can1_init(struct can1 *x, const struct cfg_can1 *c, uint64_t now_ms);
 
 /* "pylon", "victron", "sma", or "?" */
-const char *extcan_profile_name(enum cfg_can1_profile p);
+const char *can1_profile_name(enum cfg_can1_profile p);
 
 /* Encode frame @id of @x's profile from @v into @f. Returns 1 when @f is
  * filled, 0 when the frame is left out because a value it carries is not
  * known, -1 when the profile does not send @id. */
-int extcan_encode(const struct extcan *x, uint16_t id, const struct view *v,
+int can1_encode(const struct can1 *x, uint16_t id, const struct view *v,
 		  struct canio_frame *f);
 
 /* The next frame due at @now_ms, encoded from @v: returns 1 with @f filled,
  * or 0 when nothing more is due. A frame is taken off the schedule when it
  * is returned, so one that the caller cannot send is dropped, not retried;
  * due frames that are left out are counted in x->omitted. */
-int extcan_next(struct extcan *x, const struct view *v, uint64_t now_ms, struct canio_frame *f);
+int can1_next(struct can1 *x, const struct view *v, uint64_t now_ms, struct canio_frame *f);
 
 /* ---- alarms -------------------------------------------------------------- */
 
 /* The 0x35A conditions, two bits each: condition c at byte c / 4, bits
  * 2 (c % 4) .. 2 (c % 4) + 1 (alarms in bytes 0..3, warnings in 4..7). */
-enum extcan_cond {
-	EXTCAN_C_GENERAL = 0,
-	EXTCAN_C_HIGH_V,
-	EXTCAN_C_LOW_V,
-	EXTCAN_C_HIGH_T,
-	EXTCAN_C_LOW_T,
-	EXTCAN_C_HIGH_T_CHARGE,
-	EXTCAN_C_LOW_T_CHARGE,
-	EXTCAN_C_DISCHARGE_OC,
-	EXTCAN_C_CHARGE_OC,
-	EXTCAN_C_CONTACTOR,
-	EXTCAN_C_SHORT_CIRCUIT,
-	EXTCAN_C_INTERNAL,
-	EXTCAN_C_IMBALANCE,
-	EXTCAN_C_COUNT
+enum can1_cond {
+	CAN1_C_GENERAL = 0,
+	CAN1_C_HIGH_V,
+	CAN1_C_LOW_V,
+	CAN1_C_HIGH_T,
+	CAN1_C_LOW_T,
+	CAN1_C_HIGH_T_CHARGE,
+	CAN1_C_LOW_T_CHARGE,
+	CAN1_C_DISCHARGE_OC,
+	CAN1_C_CHARGE_OC,
+	CAN1_C_CONTACTOR,
+	CAN1_C_SHORT_CIRCUIT,
+	CAN1_C_INTERNAL,
+	CAN1_C_IMBALANCE,
+	CAN1_C_COUNT
 };
 
 /* A protection counts when ACTIVE, CLEARING or LATCHED: as a warning at
  * tier warning, as an alarm at tier alarm or critical. Returns 0, 1
  * (warning) or 2 (alarm) for protection @id in @v. */
-int extcan_prot_level(const struct view *v, enum prot_id id);
+int can1_prot_level(const struct view *v, enum prot_id id);
 
-/* The 0x35A condition of protection @id (EXTCAN_C_GENERAL when it has no
+/* The 0x35A condition of protection @id (CAN1_C_GENERAL when it has no
  * condition of its own; every active protection also raises GENERAL). */
-enum extcan_cond extcan_prot_cond(enum prot_id id);
+enum can1_cond can1_prot_cond(enum prot_id id);
 
 /* The 0x359 bit of protection @id: byte 0 or 1 (protection; +2 for the
  * warning) in bits 15..8 of the result, the bit in 7..0; -1 when it has
  * none. */
-int extcan_prot_pylon_bit(enum prot_id id);
+int can1_prot_pylon_bit(enum prot_id id);
 
 /* ---- keep-alive ---------------------------------------------------------- */
 
-enum extcan_ka_event {
-	EXTCAN_KA_NONE = 0,
-	EXTCAN_KA_LOST,   /* no keep-alive for the timeout */
-	EXTCAN_KA_BACK,   /* a keep-alive after a loss */
+enum can1_ka_event {
+	CAN1_KA_NONE = 0,
+	CAN1_KA_LOST,   /* no keep-alive for the timeout */
+	CAN1_KA_BACK,   /* a keep-alive after a loss */
 };
 
 /*
@@ -137,7 +137,7 @@ enum extcan_ka_event {
  * had just come, so a peer that never speaks is lost one timeout after the
  * start, and a start is not a loss.
  */
-struct extcan_ka {
+struct can1_ka {
 	bool watch;
 	uint32_t timeout_ms;
 	bool alive;
@@ -147,17 +147,17 @@ struct extcan_ka {
 	uint64_t losses;
 };
 
-void extcan_ka_init(struct extcan_ka *k, bool watch, uint32_t timeout_ms, uint64_t now_ms);
+void can1_ka_init(struct can1_ka *k, bool watch, uint32_t timeout_ms, uint64_t now_ms);
 
 /* A frame received on CAN1: a standard data frame 0x305 of any length
- * counts. Returns EXTCAN_KA_BACK when it ends a loss. */
-enum extcan_ka_event extcan_ka_rx(struct extcan_ka *k, const struct canio_frame *f,
+ * counts. Returns CAN1_KA_BACK when it ends a loss. */
+enum can1_ka_event can1_ka_rx(struct can1_ka *k, const struct canio_frame *f,
 				  uint64_t now_ms);
 
-/* Returns EXTCAN_KA_LOST when the timeout has just passed. */
-enum extcan_ka_event extcan_ka_tick(struct extcan_ka *k, uint64_t now_ms);
+/* Returns CAN1_KA_LOST when the timeout has just passed. */
+enum can1_ka_event can1_ka_tick(struct can1_ka *k, uint64_t now_ms);
 
 /* 1 alive, 0 lost, -1 not watched. */
-int extcan_ka_state(const struct extcan_ka *k);
+int can1_ka_state(const struct can1_ka *k);
 
-#endif /* EXTCAN_H */
+#endif /* CAN1_H */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * extcan: the inverter profiles, decoded with this file's own table of the
- * frames (written from the field's documentation, not from extcan.c), the
+ * can1: the inverter profiles, decoded with this file's own table of the
+ * frames (written from the field's documentation, not from can1.c), the
  * schedule and the keep-alive watch.
  */
 #include <errno.h>
@@ -12,7 +12,7 @@
 #undef CU_TEST
 #include "cfg.h"
 #include "cu.h"
-#include "extcan.h"
+#include "can1.h"
 #include "fixture.h"
 
 /* ---- the test's own decoding table -------------------------------------- */
@@ -218,9 +218,9 @@ static void view_ok(struct view *v)
 	snprintf(v->version, sizeof(v->version), "1.2.3");
 }
 
-static int enc(const struct extcan *x, uint16_t id, const struct view *v, struct canio_frame *f)
+static int enc(const struct can1 *x, uint16_t id, const struct view *v, struct canio_frame *f)
 {
-	int rc = extcan_encode(x, id, v, f);
+	int rc = can1_encode(x, id, v, f);
 
 	if (rc == 1) {
 		CU_ASSERT_EQUAL(f->id, id);
@@ -231,7 +231,7 @@ static int enc(const struct extcan *x, uint16_t id, const struct view *v, struct
 	return rc;
 }
 
-static bool has_id(const struct extcan *x, uint16_t id)
+static bool has_id(const struct can1 *x, uint16_t id)
 {
 	for (unsigned int i = 0; i < x->nframes; i++)
 		if (x->ids[i] == id)
@@ -239,7 +239,7 @@ static bool has_id(const struct extcan *x, uint16_t id)
 	return false;
 }
 
-static void expect_ids(const struct extcan *x, const uint16_t *ids, unsigned int n)
+static void expect_ids(const struct can1 *x, const uint16_t *ids, unsigned int n)
 {
 	CU_ASSERT_EQUAL(x->nframes, n);
 	for (unsigned int i = 0; i < n; i++)
@@ -256,64 +256,64 @@ static void test_frame_sets(void)
 					    0x379 };
 	static const uint16_t sma[] = { 0x351, 0x355, 0x356, 0x35A, 0x35E, 0x35F };
 	struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
-	struct extcan x;
+	struct can1 x;
 
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	expect_ids(&x, pylon, 6);
 	CU_ASSERT_EQUAL(x.period_ms, 1000);
-	CU_ASSERT_STRING_EQUAL(extcan_profile_name(x.profile), "pylon");
+	CU_ASSERT_STRING_EQUAL(can1_profile_name(x.profile), "pylon");
 	c = cfg_of(CFG_CAN1_VICTRON);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	expect_ids(&x, victron, 15);
 	CU_ASSERT_EQUAL(x.period_ms, 1000);
 	c = cfg_of(CFG_CAN1_SMA);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	expect_ids(&x, sma, 6);
 	CU_ASSERT_EQUAL(x.period_ms, 100);
-	CU_ASSERT_STRING_EQUAL(extcan_profile_name(x.profile), "sma");
-	CU_ASSERT_STRING_EQUAL(extcan_profile_name((enum cfg_can1_profile)7), "?");
+	CU_ASSERT_STRING_EQUAL(can1_profile_name(x.profile), "sma");
+	CU_ASSERT_STRING_EQUAL(can1_profile_name((enum cfg_can1_profile)7), "?");
 	for (unsigned int i = 1; i < x.nframes; i++)
 		CU_ASSERT(x.ids[i - 1] < x.ids[i]);
 
 	/* the period override */
 	c.period_ms = 250;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL(x.period_ms, 250);
 }
 
 static void test_alarm_frame_quirk(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
-	struct extcan x;
+	struct can1 x;
 
 	c.alarm_frame = CFG_CAN1_ALARMS_BOTH;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_TRUE(has_id(&x, 0x359));
 	CU_ASSERT_TRUE(has_id(&x, 0x35A));
 	CU_ASSERT_EQUAL(x.nframes, 7);
 	c.alarm_frame = CFG_CAN1_ALARMS_35A;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_FALSE(has_id(&x, 0x359));
 	CU_ASSERT_TRUE(has_id(&x, 0x35A));
 	c = cfg_of(CFG_CAN1_VICTRON);
 	c.alarm_frame = CFG_CAN1_ALARMS_359;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_TRUE(has_id(&x, 0x359));
 	CU_ASSERT_FALSE(has_id(&x, 0x35A));
 	c.alarm_frame = CFG_CAN1_ALARMS_BOTH;
-	extcan_init(&x, &c, 0);
-	CU_ASSERT_EQUAL(x.nframes, EXTCAN_MAX_FRAMES);
+	can1_init(&x, &c, 0);
+	CU_ASSERT_EQUAL(x.nframes, CAN1_MAX_FRAMES);
 }
 
 static void test_unknown_id(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL(enc(&x, 0x370, &v, &f), -1);
 	CU_ASSERT_EQUAL(enc(&x, 0x35A, &v, &f), -1);
 	CU_ASSERT_EQUAL(enc(&x, 0x305, &v, &f), -1);
@@ -326,11 +326,11 @@ static void test_pylon_values(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x351, &v, &f), 1);
 	CU_ASSERT_EQUAL(f.len, 6);
 	CU_ASSERT_EQUAL(get(&f, "cvl_dV"), 560);
@@ -371,7 +371,7 @@ static void test_pylon_trace(void)
 	static const uint8_t trace[8] = { 0x14, 0x02, 0xC0, 0x12, 0xC0, 0x12, 0xC2, 0x01 };
 	struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
@@ -379,7 +379,7 @@ static void test_pylon_trace(void)
 	v.ccl_mA = v.dcl_mA = 480000;
 	v.dvl_mV = 45000;
 	c.limits_dlc = 8;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x351, &v, &f), 1);
 	CU_ASSERT_EQUAL(f.len, 8);
 	CU_ASSERT_EQUAL(memcmp(f.data, trace, 8), 0);
@@ -389,11 +389,11 @@ static void test_rounding(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_SMA);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	/* limits round toward safety: CVL and currents down, DVL up */
 	v.cvl_mV = 56099;
 	v.ccl_mA = 100099;
@@ -441,11 +441,11 @@ static void test_saturation(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_SMA);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	v.pack_mV = 400000;      /* beyond 327.67 V */
 	v.current_mA = 4000000;
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x356, &v, &f), 1);
@@ -476,14 +476,14 @@ static void test_limits_not_valid(void)
 	static const enum cfg_can1_profile prof[] = { CFG_CAN1_PYLON, CFG_CAN1_VICTRON,
 						       CFG_CAN1_SMA };
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	for (unsigned int p = 0; p < 3; p++) {
 		struct cfg_can1 c = cfg_of(prof[p]);
 
 		c.limits_dlc = 8;
-		extcan_init(&x, &c, 0);
+		can1_init(&x, &c, 0);
 		view_ok(&v);
 		v.limits_valid = false; /* the figures left in the view are stale */
 		CU_ASSERT_EQUAL_FATAL(enc(&x, 0x351, &v, &f), 1);
@@ -505,7 +505,7 @@ static void test_limits_not_valid(void)
 	{
 		struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
 
-		extcan_init(&x, &c, 0);
+		can1_init(&x, &c, 0);
 		view_ok(&v);
 		v.limits_valid = false;
 		CU_ASSERT_EQUAL_FATAL(enc(&x, 0x35C, &v, &f), 1);
@@ -529,7 +529,7 @@ static void test_limits_not_valid(void)
 	{
 		struct cfg_can1 c = cfg_of(CFG_CAN1_VICTRON);
 
-		extcan_init(&x, &c, 0);
+		can1_init(&x, &c, 0);
 		view_ok(&v);
 		v.limits_valid = false;
 		CU_ASSERT_EQUAL_FATAL(enc(&x, 0x372, &v, &f), 1);
@@ -542,10 +542,10 @@ static void test_not_available(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_VICTRON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	view_ok(&v);
 	v.soc_valid = false;
 	CU_ASSERT_EQUAL(enc(&x, 0x355, &v, &f), 0);
@@ -587,32 +587,32 @@ static void test_temperature_source(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
 	c.temperature = CFG_CAN1_T_CELLS_MAX;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x356, &v, &f), 1);
 	CU_ASSERT_EQUAL(get(&f, "t_dC"), 250);
 	c.temperature = CFG_CAN1_T_CELLS_MIN;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x356, &v, &f), 1);
 	CU_ASSERT_EQUAL(get(&f, "t_dC"), -100);
 	c.temperature = CFG_CAN1_T_NTC1;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	v.temp_valid = false; /* no cell sensors: NTC 1 still serves */
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x356, &v, &f), 1);
 	CU_ASSERT_EQUAL(get(&f, "t_dC"), 215);
 	c.temperature = CFG_CAN1_T_NTC2;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL(enc(&x, 0x356, &v, &f), 0);
 	v.ext_temp_dC[1] = -55;
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x356, &v, &f), 1);
 	CU_ASSERT_EQUAL(get(&f, "t_dC"), -55);
 	/* a mean that the view marks NA is not sent */
 	c.temperature = CFG_CAN1_T_CELLS_MEAN;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	v.temp_valid = true;
 	v.temp_mean_dC = BP_TEMP_DC_NA;
 	CU_ASSERT_EQUAL(enc(&x, 0x356, &v, &f), 0);
@@ -624,13 +624,13 @@ static void test_byte_order(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_SMA);
 	struct canio_frame f, g;
-	struct extcan x, y;
+	struct can1 x, y;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	c.byte_order = CFG_CAN1_BIG;
-	extcan_init(&y, &c, 0);
+	can1_init(&y, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&y, 0x351, &v, &f), 1);
 	CU_ASSERT_EQUAL(f.data[0], 0x02); /* 560 = 0x0230, high byte first */
 	CU_ASSERT_EQUAL(f.data[1], 0x30);
@@ -659,11 +659,11 @@ static void test_dlc_variants(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_SMA);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x351, &v, &f), 1);
 	CU_ASSERT_EQUAL(f.len, 8);
 	CU_ASSERT_EQUAL(get(&f, "dvl_dV"), 448);
@@ -672,7 +672,7 @@ static void test_dlc_variants(void)
 	CU_ASSERT_EQUAL(get(&f, "soc_cpct"), 5550);
 	c.limits_dlc = 6;
 	c.soc_dlc = 4;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x351, &v, &f), 1);
 	CU_ASSERT_EQUAL(f.len, 6);
 	CU_ASSERT_EQUAL(f.data[6] | f.data[7], 0);
@@ -682,11 +682,11 @@ static void test_dlc_variants(void)
 
 	c = cfg_of(CFG_CAN1_PYLON);
 	c.soc_dlc = 6;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x355, &v, &f), 1);
 	CU_ASSERT_EQUAL(f.len, 6);
 	c = cfg_of(CFG_CAN1_VICTRON);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x351, &v, &f), 1);
 	CU_ASSERT_EQUAL(f.len, 8);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x355, &v, &f), 1);
@@ -694,7 +694,7 @@ static void test_dlc_variants(void)
 	/* a value the schema would refuse falls back to the profile's */
 	c.limits_dlc = 7;
 	c.soc_dlc = 5;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL(x.limits_dlc, 8);
 	CU_ASSERT_EQUAL(x.soc_dlc, 4);
 }
@@ -703,11 +703,11 @@ static void test_names(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_VICTRON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x35E, &v, &f), 1);
 	CU_ASSERT_EQUAL(memcmp(f.data, "BMSD    ", 8), 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x370, &v, &f), 1);
@@ -718,7 +718,7 @@ static void test_names(void)
 
 	snprintf(c.manufacturer, sizeof(c.manufacturer), "ACME");
 	memcpy(c.product, "Cabinet 48V-200A", 17); /* the longest: 16 */
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x35E, &v, &f), 1);
 	CU_ASSERT_EQUAL(memcmp(f.data, "ACME    ", 8), 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x370, &v, &f), 1);
@@ -726,13 +726,13 @@ static void test_names(void)
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x371, &v, &f), 1);
 	CU_ASSERT_EQUAL(memcmp(f.data, "48V-200A", 8), 0);
 	snprintf(c.manufacturer, sizeof(c.manufacturer), "12345678");
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x35E, &v, &f), 1);
 	CU_ASSERT_EQUAL(memcmp(f.data, "12345678", 8), 0);
 	/* victron identifies PYLON and caps the charge voltage: a setting */
 	c = cfg_of(CFG_CAN1_PYLON);
 	snprintf(c.manufacturer, sizeof(c.manufacturer), "BMSD");
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x35E, &v, &f), 1);
 	CU_ASSERT_EQUAL(memcmp(f.data, "BMSD    ", 8), 0);
 }
@@ -741,12 +741,12 @@ static void test_victron_detail(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_VICTRON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
 	v.online_mask = 0xB | 0x100; /* board 3 offline; a board beyond the pack */
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x372, &v, &f), 1);
 	CU_ASSERT_EQUAL(get(&f, "modules_ok"), 3);
 	CU_ASSERT_EQUAL(get(&f, "offline"), 1);
@@ -800,11 +800,11 @@ static void test_alarms_all_ok(void)
 	static const uint8_t ok35a[8] = { 0xAA, 0xAA, 0xAA, 0x02, 0xAA, 0xAA, 0xAA, 0x02 };
 	struct cfg_can1 c = cfg_of(CFG_CAN1_SMA);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	CU_ASSERT_EQUAL_FATAL(enc(&x, 0x35A, &v, &f), 1);
 	CU_ASSERT_EQUAL(f.len, 8);
 	CU_ASSERT_EQUAL(memcmp(f.data, ok35a, 8), 0);
@@ -823,22 +823,22 @@ static void test_prot_level(void)
 
 	memset(&v, 0, sizeof(v));
 	v.prot_tier[PROT_CHG_OC] = PROT_TIER_WARNING;
-	CU_ASSERT_EQUAL(extcan_prot_level(&v, PROT_CHG_OC), 0);
+	CU_ASSERT_EQUAL(can1_prot_level(&v, PROT_CHG_OC), 0);
 	v.prot_state[PROT_CHG_OC] = PROT_ST_SETTING;
-	CU_ASSERT_EQUAL(extcan_prot_level(&v, PROT_CHG_OC), 0);
+	CU_ASSERT_EQUAL(can1_prot_level(&v, PROT_CHG_OC), 0);
 	v.prot_state[PROT_CHG_OC] = PROT_ST_ACTIVE;
-	CU_ASSERT_EQUAL(extcan_prot_level(&v, PROT_CHG_OC), 1);
+	CU_ASSERT_EQUAL(can1_prot_level(&v, PROT_CHG_OC), 1);
 	v.prot_state[PROT_CHG_OC] = PROT_ST_CLEARING;
-	CU_ASSERT_EQUAL(extcan_prot_level(&v, PROT_CHG_OC), 1);
+	CU_ASSERT_EQUAL(can1_prot_level(&v, PROT_CHG_OC), 1);
 	v.prot_state[PROT_CHG_OC] = PROT_ST_LATCHED;
-	CU_ASSERT_EQUAL(extcan_prot_level(&v, PROT_CHG_OC), 1);
+	CU_ASSERT_EQUAL(can1_prot_level(&v, PROT_CHG_OC), 1);
 	v.prot_tier[PROT_CHG_OC] = PROT_TIER_ALARM;
-	CU_ASSERT_EQUAL(extcan_prot_level(&v, PROT_CHG_OC), 2);
+	CU_ASSERT_EQUAL(can1_prot_level(&v, PROT_CHG_OC), 2);
 	v.prot_tier[PROT_CHG_OC] = PROT_TIER_CRITICAL;
-	CU_ASSERT_EQUAL(extcan_prot_level(&v, PROT_CHG_OC), 2);
-	CU_ASSERT_EQUAL(extcan_prot_level(&v, (enum prot_id)PROT_COUNT), 0);
-	CU_ASSERT_EQUAL(extcan_prot_pylon_bit((enum prot_id)PROT_COUNT), -1);
-	CU_ASSERT_EQUAL(extcan_prot_cond((enum prot_id)PROT_COUNT), EXTCAN_C_GENERAL);
+	CU_ASSERT_EQUAL(can1_prot_level(&v, PROT_CHG_OC), 2);
+	CU_ASSERT_EQUAL(can1_prot_level(&v, (enum prot_id)PROT_COUNT), 0);
+	CU_ASSERT_EQUAL(can1_prot_pylon_bit((enum prot_id)PROT_COUNT), -1);
+	CU_ASSERT_EQUAL(can1_prot_cond((enum prot_id)PROT_COUNT), CAN1_C_GENERAL);
 }
 
 /* Each protection alone, as an alarm and as a warning: exactly its own
@@ -848,12 +848,12 @@ static void test_alarm_mapping(void)
 	static const uint8_t tiers[] = { PROT_TIER_WARNING, PROT_TIER_ALARM, PROT_TIER_CRITICAL };
 	struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
 	struct canio_frame f, g;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	CU_ASSERT_EQUAL_FATAL(sizeof(expect_map) / sizeof(expect_map[0]), PROT_COUNT);
 	c.alarm_frame = CFG_CAN1_ALARMS_BOTH;
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	for (unsigned int i = 0; i < PROT_COUNT; i++) {
 		for (unsigned int t = 0; t < 3; t++) {
 			bool warn = tiers[t] == PROT_TIER_WARNING;
@@ -900,11 +900,11 @@ static void test_alarm_and_warning(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_VICTRON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	v.prot_state[PROT_CELL_OV] = PROT_ST_ACTIVE;
 	v.prot_tier[PROT_CELL_OV] = PROT_TIER_ALARM;
 	v.prot_state[PROT_PACK_OV] = PROT_ST_CLEARING;
@@ -937,18 +937,18 @@ static void run_schedule(enum cfg_can1_profile p, uint32_t period, unsigned int 
 	struct canio_frame f;
 	uint64_t last[0x800];
 	unsigned int count[0x800], max_tick = 0, total = 0;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 
 	memset(last, 0, sizeof(last));
 	memset(count, 0, sizeof(count));
 	view_ok(&v);
 	c.period_ms = period;
-	extcan_init(&x, &c, 5000);
+	can1_init(&x, &c, 5000);
 	for (uint64_t t = 5000; t < 5000 + (uint64_t)periods * x.period_ms; t += 10) {
 		unsigned int n = 0;
 
-		while (extcan_next(&x, &v, t, &f) == 1) {
+		while (can1_next(&x, &v, t, &f) == 1) {
 			if (count[f.id])
 				CU_ASSERT(t - last[f.id] >= x.period_ms - 10 &&
 					  t - last[f.id] <= x.period_ms + 10);
@@ -981,21 +981,21 @@ static void test_schedule_spread(void)
 
 static void test_schedule_late(void)
 {
-	struct extcan_sched s;
+	struct can1_sched s;
 	unsigned int seen[4] = { 0 };
 	int i;
 
-	extcan_sched_init(&s, 4, 1000, 0);
+	can1_sched_init(&s, 4, 1000, 0);
 	CU_ASSERT_EQUAL(s.due_ms[0], 0);
 	CU_ASSERT_EQUAL(s.due_ms[1], 250);
 	CU_ASSERT_EQUAL(s.due_ms[3], 750);
-	CU_ASSERT_EQUAL(extcan_sched_next(&s, 0), 0);
-	CU_ASSERT_EQUAL(extcan_sched_next(&s, 0), -1);
-	CU_ASSERT_EQUAL(extcan_sched_next(&s, 249), -1);
-	CU_ASSERT_EQUAL(extcan_sched_next(&s, 250), 1);
+	CU_ASSERT_EQUAL(can1_sched_next(&s, 0), 0);
+	CU_ASSERT_EQUAL(can1_sched_next(&s, 0), -1);
+	CU_ASSERT_EQUAL(can1_sched_next(&s, 249), -1);
+	CU_ASSERT_EQUAL(can1_sched_next(&s, 250), 1);
 	/* the loop stalls 3.6 s: each frame goes once, most overdue first,
 	 * and keeps its phase */
-	while ((i = extcan_sched_next(&s, 3850)) >= 0)
+	while ((i = can1_sched_next(&s, 3850)) >= 0)
 		seen[i]++;
 	CU_ASSERT_EQUAL(seen[0] + seen[1] + seen[2] + seen[3], 4);
 	for (unsigned int k = 0; k < 4; k++)
@@ -1005,15 +1005,15 @@ static void test_schedule_late(void)
 	CU_ASSERT_EQUAL(s.due_ms[2], 4500);
 	CU_ASSERT_EQUAL(s.due_ms[3], 3750 + 1000);
 	/* bus-off: the due frames are dropped, none is kept for later */
-	CU_ASSERT_EQUAL(extcan_sched_skip(&s, 4400), 2);
-	CU_ASSERT_EQUAL(extcan_sched_skip(&s, 4400), 0);
-	CU_ASSERT_EQUAL(extcan_sched_next(&s, 4500), 2);
+	CU_ASSERT_EQUAL(can1_sched_skip(&s, 4400), 2);
+	CU_ASSERT_EQUAL(can1_sched_skip(&s, 4400), 0);
+	CU_ASSERT_EQUAL(can1_sched_next(&s, 4500), 2);
 	/* limits */
-	extcan_sched_init(&s, 40, 0, 7);
-	CU_ASSERT_EQUAL(s.n, EXTCAN_MAX_FRAMES);
+	can1_sched_init(&s, 40, 0, 7);
+	CU_ASSERT_EQUAL(s.n, CAN1_MAX_FRAMES);
 	CU_ASSERT_EQUAL(s.period_ms, 1);
-	extcan_sched_init(&s, 0, 100, 7);
-	CU_ASSERT_EQUAL(extcan_sched_next(&s, 1000), -1);
+	can1_sched_init(&s, 0, 100, 7);
+	CU_ASSERT_EQUAL(can1_sched_next(&s, 1000), -1);
 }
 
 /* Each frame is encoded when it is sent: a change of the view between two
@@ -1022,25 +1022,25 @@ static void test_encoded_at_send_time(void)
 {
 	struct cfg_can1 c = cfg_of(CFG_CAN1_PYLON);
 	struct canio_frame f;
-	struct extcan x;
+	struct can1 x;
 	struct view v;
 	uint64_t t;
 
 	view_ok(&v);
-	extcan_init(&x, &c, 0);
+	can1_init(&x, &c, 0);
 	for (t = 0; t < 1000; t += 10)
-		while (extcan_next(&x, &v, t, &f) == 1)
+		while (can1_next(&x, &v, t, &f) == 1)
 			;
 	v.current_mA = 2500;
 	for (; t < 2000; t += 10)
-		while (extcan_next(&x, &v, t, &f) == 1)
+		while (can1_next(&x, &v, t, &f) == 1)
 			if (f.id == 0x356)
 				CU_ASSERT_EQUAL(get(&f, "i_dA"), 25);
 	/* frames left out are counted, and taken off the schedule */
 	v.soc_valid = false;
 	v.current_valid = false;
 	for (; t < 3000; t += 10)
-		while (extcan_next(&x, &v, t, &f) == 1) {
+		while (can1_next(&x, &v, t, &f) == 1) {
 			CU_ASSERT_NOT_EQUAL(f.id, 0x355);
 			CU_ASSERT_NOT_EQUAL(f.id, 0x356);
 		}
@@ -1062,65 +1062,65 @@ static struct canio_frame ka_frame(uint32_t id, uint8_t len)
 static void test_keepalive(void)
 {
 	struct canio_frame f = ka_frame(0x305, 8);
-	struct extcan_ka k;
+	struct can1_ka k;
 
-	extcan_ka_init(&k, true, 3000, 1000);
-	CU_ASSERT_EQUAL(extcan_ka_state(&k), 1);
+	can1_ka_init(&k, true, 3000, 1000);
+	CU_ASSERT_EQUAL(can1_ka_state(&k), 1);
 	CU_ASSERT_FALSE(k.seen);
 	/* a peer that never speaks is lost one timeout after the start */
-	CU_ASSERT_EQUAL(extcan_ka_tick(&k, 4000), EXTCAN_KA_NONE);
-	CU_ASSERT_EQUAL(extcan_ka_state(&k), 1);
-	CU_ASSERT_EQUAL(extcan_ka_tick(&k, 4001), EXTCAN_KA_LOST);
-	CU_ASSERT_EQUAL(extcan_ka_state(&k), 0);
-	CU_ASSERT_EQUAL(extcan_ka_tick(&k, 4011), EXTCAN_KA_NONE); /* once */
+	CU_ASSERT_EQUAL(can1_ka_tick(&k, 4000), CAN1_KA_NONE);
+	CU_ASSERT_EQUAL(can1_ka_state(&k), 1);
+	CU_ASSERT_EQUAL(can1_ka_tick(&k, 4001), CAN1_KA_LOST);
+	CU_ASSERT_EQUAL(can1_ka_state(&k), 0);
+	CU_ASSERT_EQUAL(can1_ka_tick(&k, 4011), CAN1_KA_NONE); /* once */
 	CU_ASSERT_EQUAL(k.losses, 1);
-	CU_ASSERT_EQUAL(extcan_ka_rx(&k, &f, 5000), EXTCAN_KA_BACK);
-	CU_ASSERT_EQUAL(extcan_ka_state(&k), 1);
+	CU_ASSERT_EQUAL(can1_ka_rx(&k, &f, 5000), CAN1_KA_BACK);
+	CU_ASSERT_EQUAL(can1_ka_state(&k), 1);
 	CU_ASSERT_TRUE(k.seen);
-	CU_ASSERT_EQUAL(extcan_ka_rx(&k, &f, 6000), EXTCAN_KA_NONE);
+	CU_ASSERT_EQUAL(can1_ka_rx(&k, &f, 6000), CAN1_KA_NONE);
 	/* the timeout runs from the last one */
-	CU_ASSERT_EQUAL(extcan_ka_tick(&k, 9000), EXTCAN_KA_NONE);
-	CU_ASSERT_EQUAL(extcan_ka_tick(&k, 9001), EXTCAN_KA_LOST);
+	CU_ASSERT_EQUAL(can1_ka_tick(&k, 9000), CAN1_KA_NONE);
+	CU_ASSERT_EQUAL(can1_ka_tick(&k, 9001), CAN1_KA_LOST);
 	CU_ASSERT_EQUAL(k.losses, 2);
 	CU_ASSERT_EQUAL(k.frames, 2);
 	/* a clock that goes back never makes a loss */
-	CU_ASSERT_EQUAL(extcan_ka_rx(&k, &f, 10000), EXTCAN_KA_BACK);
-	CU_ASSERT_EQUAL(extcan_ka_tick(&k, 500), EXTCAN_KA_NONE);
-	CU_ASSERT_EQUAL(extcan_ka_state(&k), 1);
+	CU_ASSERT_EQUAL(can1_ka_rx(&k, &f, 10000), CAN1_KA_BACK);
+	CU_ASSERT_EQUAL(can1_ka_tick(&k, 500), CAN1_KA_NONE);
+	CU_ASSERT_EQUAL(can1_ka_state(&k), 1);
 }
 
 static void test_keepalive_frames(void)
 {
 	struct canio_frame f;
-	struct extcan_ka k;
+	struct can1_ka k;
 
-	extcan_ka_init(&k, true, 100, 0);
-	CU_ASSERT_EQUAL(extcan_ka_tick(&k, 101), EXTCAN_KA_LOST);
+	can1_ka_init(&k, true, 100, 0);
+	CU_ASSERT_EQUAL(can1_ka_tick(&k, 101), CAN1_KA_LOST);
 	f = ka_frame(0x306, 8); /* SMA's other frame is not the keep-alive */
-	CU_ASSERT_EQUAL(extcan_ka_rx(&k, &f, 150), EXTCAN_KA_NONE);
+	CU_ASSERT_EQUAL(can1_ka_rx(&k, &f, 150), CAN1_KA_NONE);
 	f = ka_frame(0x305, 8);
 	f.ext = true;            /* a 29-bit 0x305 is another frame */
-	CU_ASSERT_EQUAL(extcan_ka_rx(&k, &f, 150), EXTCAN_KA_NONE);
+	CU_ASSERT_EQUAL(can1_ka_rx(&k, &f, 150), CAN1_KA_NONE);
 	f = ka_frame(0x305, 0);
 	f.rtr = true;
-	CU_ASSERT_EQUAL(extcan_ka_rx(&k, &f, 150), EXTCAN_KA_NONE);
+	CU_ASSERT_EQUAL(can1_ka_rx(&k, &f, 150), CAN1_KA_NONE);
 	CU_ASSERT_EQUAL(k.frames, 0);
-	CU_ASSERT_EQUAL(extcan_ka_state(&k), 0);
+	CU_ASSERT_EQUAL(can1_ka_state(&k), 0);
 	f = ka_frame(0x305, 0); /* any length counts */
-	CU_ASSERT_EQUAL(extcan_ka_rx(&k, &f, 160), EXTCAN_KA_BACK);
+	CU_ASSERT_EQUAL(can1_ka_rx(&k, &f, 160), CAN1_KA_BACK);
 	CU_ASSERT_EQUAL(k.frames, 1);
 }
 
 static void test_keepalive_unwatched(void)
 {
 	struct canio_frame f = ka_frame(0x305, 8);
-	struct extcan_ka k;
+	struct can1_ka k;
 
-	extcan_ka_init(&k, false, 100, 0);
-	CU_ASSERT_EQUAL(extcan_ka_state(&k), -1);
-	CU_ASSERT_EQUAL(extcan_ka_tick(&k, 1000), EXTCAN_KA_NONE);
-	CU_ASSERT_EQUAL(extcan_ka_state(&k), -1);
-	CU_ASSERT_EQUAL(extcan_ka_rx(&k, &f, 1100), EXTCAN_KA_NONE);
+	can1_ka_init(&k, false, 100, 0);
+	CU_ASSERT_EQUAL(can1_ka_state(&k), -1);
+	CU_ASSERT_EQUAL(can1_ka_tick(&k, 1000), CAN1_KA_NONE);
+	CU_ASSERT_EQUAL(can1_ka_state(&k), -1);
+	CU_ASSERT_EQUAL(can1_ka_rx(&k, &f, 1100), CAN1_KA_NONE);
 	CU_ASSERT_EQUAL(k.frames, 1); /* still counted for the stats */
 }
 
@@ -1172,7 +1172,7 @@ static void test_cfg_full(void)
 {
 	static struct cfg c;
 	struct cfg_error e;
-	struct extcan x;
+	struct can1 x;
 	int rc;
 
 	rc = parse_plus("can1:\n"
@@ -1218,7 +1218,7 @@ static void test_cfg_full(void)
 	CU_ASSERT_EQUAL(c.can2.base_id, 2040);
 	CU_ASSERT_EQUAL(c.can2.period_ms, 20);
 	/* and the encoder takes it as it is */
-	extcan_init(&x, &c.can1, 0);
+	can1_init(&x, &c.can1, 0);
 	CU_ASSERT_EQUAL(x.period_ms, 200);
 	CU_ASSERT_EQUAL(x.limits_dlc, 6);
 	CU_ASSERT_EQUAL(x.soc_dlc, 4);
@@ -1302,6 +1302,6 @@ void cu_register(void)
 		CU_END,
 	};
 
-	cu_add("extcan", tests);
-	cu_add("extcan-cfg", cfg_tests);
+	cu_add("can1", tests);
+	cu_add("can1-cfg", cfg_tests);
 }

@@ -1,16 +1,16 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # CAN1 (inverter profiles) and CAN2 (the display feed): the pure encoders
-# extcan and can2, their tie to the loop and the view (can_if), their tests and the DBC files.
-EXTCAN_SRCS := src/iface/can_if.c src/iface/extcan.c src/iface/can2.c
+# can1 and can2, their tie to the loop and the view (can_if), their tests and the DBC files.
+CAN_SRCS := src/iface/can_if.c src/iface/can1.c src/iface/can2.c
 
-UNIT_TESTS += test_extcan test_can2
-test_extcan_SRCS := tests/unit/test_extcan.c tests/unit/fixture.c src/iface/extcan.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
+UNIT_TESTS += test_can1 test_can2
+test_can1_SRCS := tests/unit/test_can1.c tests/unit/fixture.c src/iface/can1.c $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c mcu-bridge/port/host/simcfg.c
-test_extcan_LIBS = $(LIBS_YAML)
-test_can2_SRCS := tests/unit/test_can2.c src/iface/can2.c src/iface/extcan.c
+test_can1_LIBS = $(LIBS_YAML)
+test_can2_SRCS := tests/unit/test_can2.c src/iface/can2.c src/iface/can1.c
 # CAN1 and CAN2 against a fake host, on slcan sockets that the test listens on
 UNIT_TESTS += test_can_if
-test_can_if_SRCS := tests/unit/test_can_if.c tests/unit/fixture.c $(EXTCAN_SRCS) src/iface/host.c $(CTL_SRCS) $(JSON_SRCS) \
+test_can_if_SRCS := tests/unit/test_can_if.c tests/unit/fixture.c $(CAN_SRCS) src/iface/host.c $(CTL_SRCS) $(JSON_SRCS) \
 	src/lib/loop.c src/lib/log.c $(CANIO_SRCS) $(CFG_SRCS) mcu-bridge/proto/bp.c \
 	mcu-bridge/proto/crc.c
 test_can_if_LIBS = $(LIBS_YAML) $(LIBS_SOCKETCAN) -lsystemd

@@ -4,8 +4,8 @@
  * inverters and chargers (one profile: pylon, victron or sma, with its
  * quirks) and the internal CAN bus of displays and indication panels.
  */
-#ifndef EXTCAN_CFG_H
-#define EXTCAN_CFG_H
+#ifndef CAN1_CFG_H
+#define CAN1_CFG_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -73,4 +73,4 @@ struct cfg_can2 {
 	uint32_t period_ms;
 };
 
-#endif /* EXTCAN_CFG_H */
+#endif /* CAN1_CFG_H */

@@ -3,21 +3,21 @@
 #include <string.h>
 
 #include "bytes.h"
-#include "extcan.h"
+#include "can1.h"
 
 /* ---- schedule ------------------------------------------------------------ */
 
-void extcan_sched_init(struct extcan_sched *s, unsigned int n, uint32_t period_ms,
+void can1_sched_init(struct can1_sched *s, unsigned int n, uint32_t period_ms,
 		       uint64_t now_ms)
 {
 	memset(s, 0, sizeof(*s));
-	s->n = n < EXTCAN_MAX_FRAMES ? n : EXTCAN_MAX_FRAMES;
+	s->n = n < CAN1_MAX_FRAMES ? n : CAN1_MAX_FRAMES;
 	s->period_ms = period_ms ? period_ms : 1u;
 	for (unsigned int i = 0; i < s->n; i++)
 		s->due_ms[i] = now_ms + (uint64_t)i * s->period_ms / s->n;
 }
 
-int extcan_sched_next(struct extcan_sched *s, uint64_t now_ms)
+int can1_sched_next(struct can1_sched *s, uint64_t now_ms)
 {
 	int best = -1;
 
@@ -32,11 +32,11 @@ int extcan_sched_next(struct extcan_sched *s, uint64_t now_ms)
 	return best;
 }
 
-unsigned int extcan_sched_skip(struct extcan_sched *s, uint64_t now_ms)
+unsigned int can1_sched_skip(struct can1_sched *s, uint64_t now_ms)
 {
 	unsigned int n = 0;
 
-	while (extcan_sched_next(s, now_ms) >= 0)
+	while (can1_sched_next(s, now_ms) >= 0)
 		n++;
 	return n;
 }
@@ -52,35 +52,35 @@ static const struct {
 	uint8_t cond;
 	int16_t pylon;
 } prot_map[PROT_COUNT] = {
-	[PROT_CELL_OV] = { EXTCAN_C_HIGH_V, PB(0, 1) },
-	[PROT_CELL_UV] = { EXTCAN_C_LOW_V, PB(0, 2) },
-	[PROT_PACK_OV] = { EXTCAN_C_HIGH_V, PB(0, 1) },
-	[PROT_PACK_UV] = { EXTCAN_C_LOW_V, PB(0, 2) },
-	[PROT_CHG_OC] = { EXTCAN_C_CHARGE_OC, PB(1, 0) },
-	[PROT_DSG_OC] = { EXTCAN_C_DISCHARGE_OC, PB(0, 7) },
-	[PROT_CHG_OT] = { EXTCAN_C_HIGH_T_CHARGE, PB(0, 3) },
-	[PROT_CHG_UT] = { EXTCAN_C_LOW_T_CHARGE, PB(0, 4) },
-	[PROT_DSG_OT] = { EXTCAN_C_HIGH_T, PB(0, 3) },
-	[PROT_DSG_UT] = { EXTCAN_C_LOW_T, PB(0, 4) },
-	[PROT_CELL_SPREAD] = { EXTCAN_C_IMBALANCE, -1 },
-	[PROT_LOGIC_OFFLINE] = { EXTCAN_C_INTERNAL, PB(1, 3) },
-	[PROT_SENSOR] = { EXTCAN_C_INTERNAL, PB(1, 3) },
-	[PROT_LINK_LOST] = { EXTCAN_C_INTERNAL, PB(1, 3) },
-	[PROT_EXT_OFFLINE] = { EXTCAN_C_GENERAL, -1 },
-	[PROT_FEEDBACK] = { EXTCAN_C_CONTACTOR, PB(1, 3) },
-	[PROT_HUMIDITY] = { EXTCAN_C_GENERAL, PB(1, 3) },
-	[PROT_DEEP_DISCHARGE] = { EXTCAN_C_LOW_V, PB(0, 2) },
-	[PROT_WELDED] = { EXTCAN_C_CONTACTOR, PB(1, 3) },
-	[PROT_PRECHARGE] = { EXTCAN_C_CONTACTOR, PB(1, 3) },
-	[PROT_HEATER] = { EXTCAN_C_INTERNAL, PB(1, 3) },
-	[PROT_EMERGENCY_STOP] = { EXTCAN_C_GENERAL, PB(1, 3) },
-	[PROT_INSULATION] = { EXTCAN_C_GENERAL, PB(1, 3) },
-	[PROT_MCU_TRIP] = { EXTCAN_C_GENERAL, PB(1, 3) },
+	[PROT_CELL_OV] = { CAN1_C_HIGH_V, PB(0, 1) },
+	[PROT_CELL_UV] = { CAN1_C_LOW_V, PB(0, 2) },
+	[PROT_PACK_OV] = { CAN1_C_HIGH_V, PB(0, 1) },
+	[PROT_PACK_UV] = { CAN1_C_LOW_V, PB(0, 2) },
+	[PROT_CHG_OC] = { CAN1_C_CHARGE_OC, PB(1, 0) },
+	[PROT_DSG_OC] = { CAN1_C_DISCHARGE_OC, PB(0, 7) },
+	[PROT_CHG_OT] = { CAN1_C_HIGH_T_CHARGE, PB(0, 3) },
+	[PROT_CHG_UT] = { CAN1_C_LOW_T_CHARGE, PB(0, 4) },
+	[PROT_DSG_OT] = { CAN1_C_HIGH_T, PB(0, 3) },
+	[PROT_DSG_UT] = { CAN1_C_LOW_T, PB(0, 4) },
+	[PROT_CELL_SPREAD] = { CAN1_C_IMBALANCE, -1 },
+	[PROT_LOGIC_OFFLINE] = { CAN1_C_INTERNAL, PB(1, 3) },
+	[PROT_SENSOR] = { CAN1_C_INTERNAL, PB(1, 3) },
+	[PROT_LINK_LOST] = { CAN1_C_INTERNAL, PB(1, 3) },
+	[PROT_EXT_OFFLINE] = { CAN1_C_GENERAL, -1 },
+	[PROT_FEEDBACK] = { CAN1_C_CONTACTOR, PB(1, 3) },
+	[PROT_HUMIDITY] = { CAN1_C_GENERAL, PB(1, 3) },
+	[PROT_DEEP_DISCHARGE] = { CAN1_C_LOW_V, PB(0, 2) },
+	[PROT_WELDED] = { CAN1_C_CONTACTOR, PB(1, 3) },
+	[PROT_PRECHARGE] = { CAN1_C_CONTACTOR, PB(1, 3) },
+	[PROT_HEATER] = { CAN1_C_INTERNAL, PB(1, 3) },
+	[PROT_EMERGENCY_STOP] = { CAN1_C_GENERAL, PB(1, 3) },
+	[PROT_INSULATION] = { CAN1_C_GENERAL, PB(1, 3) },
+	[PROT_MCU_TRIP] = { CAN1_C_GENERAL, PB(1, 3) },
 };
 
 _Static_assert(PROT_COUNT == 24, "a new protection needs its CAN alarm mapping");
 
-int extcan_prot_level(const struct view *v, enum prot_id id)
+int can1_prot_level(const struct view *v, enum prot_id id)
 {
 	if ((unsigned int)id >= PROT_COUNT)
 		return 0;
@@ -94,13 +94,13 @@ int extcan_prot_level(const struct view *v, enum prot_id id)
 	}
 }
 
-enum extcan_cond extcan_prot_cond(enum prot_id id)
+enum can1_cond can1_prot_cond(enum prot_id id)
 {
-	return (unsigned int)id < PROT_COUNT ? (enum extcan_cond)prot_map[id].cond
-					      : EXTCAN_C_GENERAL;
+	return (unsigned int)id < PROT_COUNT ? (enum can1_cond)prot_map[id].cond
+					      : CAN1_C_GENERAL;
 }
 
-int extcan_prot_pylon_bit(enum prot_id id)
+int can1_prot_pylon_bit(enum prot_id id)
 {
 	return (unsigned int)id < PROT_COUNT ? prot_map[id].pylon : -1;
 }
@@ -113,16 +113,16 @@ static const char *const profile_names[CFG_CAN1_PROFILE_COUNT] = {
 	[CFG_CAN1_SMA] = "sma",
 };
 
-const char *extcan_profile_name(enum cfg_can1_profile p)
+const char *can1_profile_name(enum cfg_can1_profile p)
 {
 	return (unsigned int)p < CFG_CAN1_PROFILE_COUNT ? profile_names[p] : "?";
 }
 
-static void add_id(struct extcan *x, uint16_t id)
+static void add_id(struct can1 *x, uint16_t id)
 {
 	unsigned int i;
 
-	if (x->nframes == EXTCAN_MAX_FRAMES)
+	if (x->nframes == CAN1_MAX_FRAMES)
 		return;
 	for (i = x->nframes; i > 0 && x->ids[i - 1] > id; i--)
 		x->ids[i] = x->ids[i - 1];
@@ -130,7 +130,7 @@ static void add_id(struct extcan *x, uint16_t id)
 	x->nframes++;
 }
 
-void extcan_init(struct extcan *x, const struct cfg_can1 *c, uint64_t now_ms)
+void can1_init(struct can1 *x, const struct cfg_can1 *c, uint64_t now_ms)
 {
 	enum cfg_can1_alarms al = c->alarm_frame;
 	bool pylon = c->profile == CFG_CAN1_PYLON;
@@ -140,13 +140,13 @@ void extcan_init(struct extcan *x, const struct cfg_can1 *c, uint64_t now_ms)
 								      : CFG_CAN1_PYLON;
 	switch (x->profile) {
 	case CFG_CAN1_SMA:
-		x->period_ms = EXTCAN_SMA_PERIOD_MS;
+		x->period_ms = CAN1_SMA_PERIOD_MS;
 		break;
 	case CFG_CAN1_VICTRON:
-		x->period_ms = EXTCAN_VICTRON_PERIOD_MS;
+		x->period_ms = CAN1_VICTRON_PERIOD_MS;
 		break;
 	default:
-		x->period_ms = EXTCAN_PYLON_PERIOD_MS;
+		x->period_ms = CAN1_PYLON_PERIOD_MS;
 		break;
 	}
 	if (c->period_ms)
@@ -183,13 +183,13 @@ void extcan_init(struct extcan *x, const struct cfg_can1 *c, uint64_t now_ms)
 		for (unsigned int i = 0; i < sizeof(more) / sizeof(more[0]); i++)
 			add_id(x, more[i]);
 	}
-	extcan_sched_init(&x->sched, x->nframes, x->period_ms, now_ms);
+	can1_sched_init(&x->sched, x->nframes, x->period_ms, now_ms);
 }
 
 /* ---- encoding ------------------------------------------------------------ */
 
 /* @v in bytes @off, @off + 1 of @f, in the byte order that can1 asks for */
-static void put16(const struct extcan *x, struct canio_frame *f, unsigned int off, uint16_t v)
+static void put16(const struct can1 *x, struct canio_frame *f, unsigned int off, uint16_t v)
 {
 	if (x->big_endian)
 		put_be16(&f->data[off], v);
@@ -241,7 +241,7 @@ static void limits_of(const struct view *v, struct limits *l)
 	l->dvl_dV = v->pack_valid ? u16_sat((v->pack_mV + 99ull) / 100u) : 0u;
 }
 
-static bool temp_of(const struct extcan *x, const struct view *v, int16_t *dC)
+static bool temp_of(const struct can1 *x, const struct view *v, int16_t *dC)
 {
 	int16_t t;
 
@@ -273,18 +273,18 @@ static uint16_t pct_of(uint16_t dpct)
 
 static void alarms_35a(const struct view *v, struct canio_frame *f)
 {
-	bool on[2][EXTCAN_C_COUNT] = { { false } }; /* [0] warnings, [1] alarms */
+	bool on[2][CAN1_C_COUNT] = { { false } }; /* [0] warnings, [1] alarms */
 
 	for (unsigned int p = 0; p < PROT_COUNT; p++) {
-		int l = extcan_prot_level(v, (enum prot_id)p);
+		int l = can1_prot_level(v, (enum prot_id)p);
 
 		if (!l)
 			continue;
 		on[l - 1][prot_map[p].cond] = true;
-		on[l - 1][EXTCAN_C_GENERAL] = true;
+		on[l - 1][CAN1_C_GENERAL] = true;
 	}
 	f->len = 8;
-	for (unsigned int c = 0; c < EXTCAN_C_COUNT; c++) {
+	for (unsigned int c = 0; c < CAN1_C_COUNT; c++) {
 		unsigned int sh = 2u * (c % 4u);
 
 		/* 01 active, 10 OK */
@@ -297,7 +297,7 @@ static void alarms_359(const struct view *v, struct canio_frame *f)
 {
 	f->len = 7;
 	for (unsigned int p = 0; p < PROT_COUNT; p++) {
-		int l = extcan_prot_level(v, (enum prot_id)p);
+		int l = can1_prot_level(v, (enum prot_id)p);
 		int b = prot_map[p].pylon;
 
 		if (!l || b < 0)
@@ -368,7 +368,7 @@ static uint16_t kelvin(int16_t dC)
 
 /* The frames that every profile shares: limits, SOC, measurements, alarms,
  * identity (0x351 to 0x35F). -1: not one of them. */
-static int encode_35x(const struct extcan *x, uint16_t id, const struct view *v,
+static int encode_35x(const struct can1 *x, uint16_t id, const struct view *v,
 		      struct canio_frame *f)
 {
 	struct limits l;
@@ -434,7 +434,7 @@ static int encode_35x(const struct extcan *x, uint16_t id, const struct view *v,
 
 /* Victron's extension frames: product name, modules, cell and
  * temperature extremes and where they are, capacity (0x370 to 0x379). */
-static int encode_37x(const struct extcan *x, uint16_t id, const struct view *v,
+static int encode_37x(const struct can1 *x, uint16_t id, const struct view *v,
 		      struct canio_frame *f)
 {
 	uint32_t boards_mask;
@@ -497,7 +497,7 @@ static int encode_37x(const struct extcan *x, uint16_t id, const struct view *v,
 }
 
 
-int extcan_encode(const struct extcan *x, uint16_t id, const struct view *v,
+int can1_encode(const struct can1 *x, uint16_t id, const struct view *v,
 		  struct canio_frame *f)
 {
 	bool known = false;
@@ -511,12 +511,12 @@ int extcan_encode(const struct extcan *x, uint16_t id, const struct view *v,
 	return id < 0x370 ? encode_35x(x, id, v, f) : encode_37x(x, id, v, f);
 }
 
-int extcan_next(struct extcan *x, const struct view *v, uint64_t now_ms, struct canio_frame *f)
+int can1_next(struct can1 *x, const struct view *v, uint64_t now_ms, struct canio_frame *f)
 {
 	int i;
 
-	while ((i = extcan_sched_next(&x->sched, now_ms)) >= 0) {
-		if (extcan_encode(x, x->ids[i], v, f) == 1)
+	while ((i = can1_sched_next(&x->sched, now_ms)) >= 0) {
+		if (can1_encode(x, x->ids[i], v, f) == 1)
 			return 1;
 		x->omitted++;
 	}
@@ -525,7 +525,7 @@ int extcan_next(struct extcan *x, const struct view *v, uint64_t now_ms, struct 
 
 /* ---- keep-alive ---------------------------------------------------------- */
 
-void extcan_ka_init(struct extcan_ka *k, bool watch, uint32_t timeout_ms, uint64_t now_ms)
+void can1_ka_init(struct can1_ka *k, bool watch, uint32_t timeout_ms, uint64_t now_ms)
 {
 	memset(k, 0, sizeof(*k));
 	k->watch = watch;
@@ -534,30 +534,30 @@ void extcan_ka_init(struct extcan_ka *k, bool watch, uint32_t timeout_ms, uint64
 	k->last_ms = now_ms;
 }
 
-enum extcan_ka_event extcan_ka_rx(struct extcan_ka *k, const struct canio_frame *f,
+enum can1_ka_event can1_ka_rx(struct can1_ka *k, const struct canio_frame *f,
 				  uint64_t now_ms)
 {
-	if (f->ext || f->rtr || f->id != EXTCAN_KEEPALIVE_ID)
-		return EXTCAN_KA_NONE;
+	if (f->ext || f->rtr || f->id != CAN1_KEEPALIVE_ID)
+		return CAN1_KA_NONE;
 	k->frames++;
 	k->seen = true;
 	k->last_ms = now_ms;
 	if (k->alive)
-		return EXTCAN_KA_NONE;
+		return CAN1_KA_NONE;
 	k->alive = true;
-	return k->watch ? EXTCAN_KA_BACK : EXTCAN_KA_NONE;
+	return k->watch ? CAN1_KA_BACK : CAN1_KA_NONE;
 }
 
-enum extcan_ka_event extcan_ka_tick(struct extcan_ka *k, uint64_t now_ms)
+enum can1_ka_event can1_ka_tick(struct can1_ka *k, uint64_t now_ms)
 {
 	if (!k->alive || now_ms < k->last_ms || now_ms - k->last_ms <= k->timeout_ms)
-		return EXTCAN_KA_NONE;
+		return CAN1_KA_NONE;
 	k->alive = false;
 	k->losses++;
-	return k->watch ? EXTCAN_KA_LOST : EXTCAN_KA_NONE;
+	return k->watch ? CAN1_KA_LOST : CAN1_KA_NONE;
 }
 
-int extcan_ka_state(const struct extcan_ka *k)
+int can1_ka_state(const struct can1_ka *k)
 {
 	if (!k->watch)
 		return -1;
