@@ -83,10 +83,12 @@ This file is generated. To run it again, from the top of the tree:
 
 `make check` runs the same suite (`tests/fault/fault_report.sh`) and fails if any row
 fails. bmsd runs as in the field against bms-sim (the bridge MCU's firmware core around
-a simulated pack), with a tap on the bridge link between them (it owns the ptys, so it adds
-no hop), CAN1 and CAN2 on ptys and Modbus-TCP on a free port. Each hazard is driven through bms-sim's command
-language (docs/bms-sim.md) or a signal (SIGSTOP, SIGKILL, the link's pty hung up),
-on both board profiles, and each layer that must catch it is checked:
+a simulated pack), with a tap on the bridge link between them: the tap owns the wire, slcan
+on UNIX stream sockets that bmsd and bms-sim connect to, and also reads CAN1 and CAN2;
+Modbus-TCP is on a free port. bms-sim and the tap run SCHED_FIFO 20, as hardware would, and
+bmsd SCHED_FIFO 10, as bmsd.service runs it. Each hazard is driven through bms-sim's command
+language (docs/bms-sim.md) or a signal (SIGSTOP, SIGKILL, the link's socket hung up, as when
+a cable is pulled), on both board profiles, and each layer that must catch it is checked:
 
 | layer | what is checked |
 | --- | --- |
