@@ -9,7 +9,7 @@ CFG_SRCS := src/config/cfg.c src/config/cfg_yaml.c src/config/cfg_near.c src/con
 LIBS_YAML = $(eval LIBS_YAML := $(shell $(PKG_CONFIG) --libs yaml-0.1))$(LIBS_YAML)
 
 UNIT_TESTS += test_cfg
-test_cfg_SRCS := tests/unit/test_cfg.c $(CFG_SRCS) src/logic/mcu_cfg.c src/logic/prot.c mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c \
+test_cfg_SRCS := tests/unit/test_cfg.c tests/unit/fixture.c $(CFG_SRCS) src/logic/mcu_cfg.c src/logic/prot.c mcu-bridge/proto/bp.c mcu-bridge/proto/crc.c \
 	mcu-bridge/port/host/simcfg.c
 test_cfg_LIBS = $(LIBS_YAML)
 

@@ -19,6 +19,7 @@
 #include "cu.h"
 
 #include "cfg.h"
+#include "fixture.h"
 #include "mcu_cfg.h"
 #include "port/host/simcfg.h"
 #include "profile.h"
@@ -42,38 +43,11 @@ static const char minimal_21[] =
 	"    sensitivity_uV_per_A: 10000\n"
 	"    range_mA: 240000\n";
 
-static const char minimal_2r[] =
-	"board: main-2r\n"
-	"link:\n"
-	"  interface: socketcan:can0\n"
-	"pack:\n"
-	"  boards: 2\n"
-	"  cells_per_board: 16\n"
-	"safety_floor:\n"
-	"  cell_high_mV: 3650\n"
-	"  cell_low_mV: 2500\n"
-	"  short_circuit_mA: 200000\n"
-	"current_sensors:\n"
-	"  cs1:\n"
-	"    sensitivity_uV_per_A: 10000\n"
-	"    range_mA: 240000\n"
-	"relays:\n"
-	"  relay1: {role: main}\n";
-
 /* ---- helpers ------------------------------------------------------------ */
 
 static int parse_str(const char *text, struct cfg *c, struct cfg_error *e)
 {
 	return cfg_parse("t.yaml", text, strlen(text), c, e);
-}
-
-/* @base with @extra appended */
-static int parse_plus(const char *base, const char *extra, struct cfg *c, struct cfg_error *e)
-{
-	char buf[8192];
-
-	snprintf(buf, sizeof(buf), "%s%s", base, extra);
-	return parse_str(buf, c, e);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -385,7 +359,7 @@ static void test_profile_defaults_2r(void)
 	struct cfg c;
 	struct cfg_error e;
 
-	CU_ASSERT_EQUAL_FATAL(parse_str(minimal_2r, &c, &e), 0);
+	CU_ASSERT_EQUAL_FATAL(parse_str(fixture_cfg, &c, &e), 0);
 	CU_ASSERT_EQUAL(c.board, PROFILE_MAIN_2R);
 	CU_ASSERT_EQUAL(c.relays.relay[0].role, CFG_RELAY_MAIN);
 	for (unsigned int i = 1; i < CFG_RELAYS; i++)
@@ -406,14 +380,14 @@ static void test_overrides(void)
 	struct cfg_error e;
 
 	/* only what differs: relay 2 off, relay 4 an alarm; the rest stays */
-	CU_ASSERT_EQUAL_FATAL(parse_plus(minimal_21, "relays:\n  P9: {role: none}\n"
+	CU_ASSERT_EQUAL_FATAL(parse_base_plus(minimal_21, "relays:\n  P9: {role: none}\n"
 				       "  relay4:\n    role: alarm\n", &c, &e), 0);
 	CU_ASSERT_EQUAL(c.relays.relay[0].role, CFG_RELAY_DISCHARGE);
 	CU_ASSERT_EQUAL(c.relays.relay[1].role, CFG_RELAY_NONE);
 	CU_ASSERT_EQUAL(c.relays.relay[2].role, CFG_RELAY_CHARGE);
 	CU_ASSERT_EQUAL(c.relays.relay[3].role, CFG_RELAY_ALARM);
 	/* a sensor the profile enables can be turned off, a second enabled */
-	CU_ASSERT_EQUAL_FATAL(parse_plus(minimal_2r, "inputs:\n  in2: {role: feedback-relay1}\n",
+	CU_ASSERT_EQUAL_FATAL(parse_base_plus(fixture_cfg, "inputs:\n  in2: {role: feedback-relay1}\n",
 					 &c, &e), 0);
 	CU_ASSERT_EQUAL(c.inputs.in[1].role, CFG_IN_FEEDBACK_RELAY1);
 	/* moving the charge role off its default relay needs both changes */
@@ -423,7 +397,7 @@ static void test_overrides(void)
 		     "current_sensors: {cs1: {sensitivity_uV_per_A: 10000, range_mA: 240000}}\n"
 		     "relays: {relay4: {role: charge}}\n",
 		     6, 25, "role 'charge' is given to both relay3 (P6) and relay4 (P7)");
-	CU_ASSERT_EQUAL(parse_plus(minimal_21,
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21,
 				   "relays:\n  relay3: {role: none}\n  relay4: {role: charge}\n",
 				   &c, &e),
 			0);
@@ -435,13 +409,13 @@ static void test_aliases(void)
 	struct cfg a, b;
 	struct cfg_error e;
 
-	CU_ASSERT_EQUAL_FATAL(parse_plus(minimal_2r,
+	CU_ASSERT_EQUAL_FATAL(parse_base_plus(fixture_cfg,
 					 "  relay2: {role: charge}\n"
 					 "inputs:\n  in1: {role: feedback-relay1, invert: true}\n"
 					 "outputs:\n  out3: {role: ready}\n"
 					 "temperature_sensors:\n  t2: {model: beta}\n",
 					 &a, &e), 0);
-	CU_ASSERT_EQUAL_FATAL(parse_plus(minimal_2r,
+	CU_ASSERT_EQUAL_FATAL(parse_base_plus(fixture_cfg,
 					 "  X5: {role: charge}\n"
 					 "inputs:\n  DI_1: {role: feedback-relay1, invert: true}\n"
 					 "outputs:\n  DO_3: {role: ready}\n"
@@ -452,7 +426,7 @@ static void test_aliases(void)
 	CU_ASSERT_EQUAL(a.outputs.out[2].role, CFG_OUT_READY);
 	CU_ASSERT_EQUAL(a.temperature_sensors.t[1].model, CFG_NTC_BETA);
 	/* main-2.1's names */
-	CU_ASSERT_EQUAL_FATAL(parse_plus(minimal_21,
+	CU_ASSERT_EQUAL_FATAL(parse_base_plus(minimal_21,
 					 "relays:\n  P6: {role: none}\n  P8: {role: main}\n"
 					 "inputs:\n  IN_4: {role: emergency-stop}\n"
 					 "outputs:\n  OUT_2: {role: alarm}\n"
@@ -478,17 +452,17 @@ static void test_group_and_strings(void)
 	struct cfg_error e;
 	char buf[512];
 
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, "control:\n  group: \"\"\n", &c, &e), 0);
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, "control:\n  group: \"\"\n", &c, &e), 0);
 	CU_ASSERT_STRING_EQUAL(c.control.group, "");
 	/* null is not the empty string */
 	expect_error("board: main-2.1\ncontrol:\n  group:\n", 3, 9,
 		     "expected a string (got nothing)");
 	/* longest socket path that fits sun_path */
 	snprintf(buf, sizeof(buf), "control:\n  socket: /%0106d\n", 0);
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, buf, &c, &e), 0);
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, buf, &c, &e), 0);
 	CU_ASSERT_EQUAL(strlen(c.control.socket), CFG_SOCKET_MAX - 1);
 	snprintf(buf, sizeof(buf), "control:\n  socket: /%0107d\n", 0);
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, buf, &c, &e), -EINVAL);
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, buf, &c, &e), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "too long: 108 bytes, at most 107"));
 	/* block scalars are strings too */
 	CU_ASSERT_EQUAL(
@@ -502,7 +476,7 @@ static void test_group_and_strings(void)
 	    0);
 	CU_ASSERT_STRING_EQUAL(c.link.interface, "slcan:/dev/ttyUSB0");
 	/* a quoted key is a key */
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, "\"event_log\": {'sync': false}\n", &c, &e), 0);
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, "\"event_log\": {'sync': false}\n", &c, &e), 0);
 	CU_ASSERT_FALSE(c.event_log.sync);
 }
 
@@ -527,7 +501,7 @@ static void test_gpio(void)
 	CU_ASSERT_EQUAL(c.gpio.mcu_boot0.offset, -1);
 	CU_ASSERT_EQUAL(c.gpio.rs485_de.offset, 65535);
 	/* the same line twice on different chips is fine */
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, "gpio:\n  run_led: {chip: a, line: 1}\n"
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, "gpio:\n  run_led: {chip: a, line: 1}\n"
 				   "  fault_led: {chip: b, line: 1}\n", &c, &e), 0);
 	expect_error("board: main-2.1\ngpio:\n  run_led: {chip: a, lines: 1}\n", 3, 22,
 		     "unknown key 'lines'; did you mean 'line'?");
@@ -597,7 +571,7 @@ static void test_to_bp(void)
 
 	/* one sensor: sensor 2's fields stay zero; humidity on main-2.1 */
 	CU_ASSERT_EQUAL_FATAL(
-	    parse_plus(minimal_21,
+	    parse_base_plus(minimal_21,
 		       "humidity: {enabled: true, "
 		       "sensitivity_uV_per_pct: 30000, offset_mV: 800}\n"
 		       "temperature_sensors: {t1: {model: beta, floor_trip: true}}\n",
@@ -616,7 +590,7 @@ static void test_to_bp(void)
 	CU_ASSERT_EQUAL(b.hum_offset_mV, 800);
 	/* a model of none never enters the floor, whatever floor_trip says */
 	CU_ASSERT_EQUAL_FATAL(
-	    parse_plus(minimal_21, "temperature_sensors: {t1: {floor_trip: true}}\n", &c, &e), 0);
+	    parse_base_plus(minimal_21, "temperature_sensors: {t1: {floor_trip: true}}\n", &c, &e), 0);
 	cfg_to_bp(&c, &b);
 	CU_ASSERT_EQUAL(b.ntc_enable, 0);
 }
@@ -1031,9 +1005,9 @@ static void test_numbers(void)
 	struct cfg c;
 	struct cfg_error e;
 
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, "inputs: {debounce_ms: +7}\n", &c, &e), 0);
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, "inputs: {debounce_ms: +7}\n", &c, &e), 0);
 	CU_ASSERT_EQUAL(c.inputs.debounce_ms, 7);
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, "current_sensors2: 1\n", &c, &e), -EINVAL);
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, "current_sensors2: 1\n", &c, &e), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "did you mean 'current_sensors'?"));
 	/* INT64 limits do not wrap */
 	expect_error("board: main-2.1\npack: {boards: -9223372036854775808}\n", 2, 16,
@@ -1043,10 +1017,10 @@ static void test_numbers(void)
 	expect_error("board: main-2.1\npack: {boards: -}\n", 2, 16, "expected a decimal integer");
 	expect_error("board: main-2.1\npack: {boards: 1_0}\n", 2, 16, "expected a decimal integer");
 	/* decimal numbers in their forms */
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, "temperature_sensors: {t1: {model: steinhart, "
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, "temperature_sensors: {t1: {model: steinhart, "
 				   "sh_a: .5, sh_b: -5., sh_c: 1E-3}}\n", &c, &e), -EINVAL);
 	CU_ASSERT_PTR_NOT_NULL(strstr(e.msg, "out of range -1..1, not 0 (got '-5.')"));
-	CU_ASSERT_EQUAL(parse_plus(minimal_21, "temperature_sensors: {t1: {model: steinhart, "
+	CU_ASSERT_EQUAL(parse_base_plus(minimal_21, "temperature_sensors: {t1: {model: steinhart, "
 				   "sh_a: .5, sh_b: -0.5, sh_c: 1E-3}}\n", &c, &e), 0);
 	CU_ASSERT_DOUBLE_EQUAL(c.temperature_sensors.t[0].sh_a, 0.5, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(c.temperature_sensors.t[0].sh_c, 0.001, 1e-12);
