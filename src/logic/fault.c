@@ -39,6 +39,8 @@ unsigned int fault_from_mcu(uint32_t mcu_faults)
 {
 	unsigned int f = 0;
 
+	if (!mcu_faults)
+		return 0; /* the steady state, on every wake-up of the MCU link */
 	for (unsigned int i = 0; i < BMSD_F_COUNT; i++)
 		if (faults[i].mcu & mcu_faults)
 			f |= 1u << i;
@@ -49,6 +51,8 @@ uint32_t fault_conditions(unsigned int f)
 {
 	uint32_t cond = 0;
 
+	if (!f)
+		return 0;
 	for (unsigned int i = 0; i < BMSD_F_COUNT; i++)
 		if ((f & (1u << i)) && faults[i].prot >= 0)
 			cond |= 1u << faults[i].prot;
