@@ -150,14 +150,27 @@ static void control(struct bmsd *b)
 
 /* ---- control socket -------------------------------------------------- */
 
+/* A status request shows the state of this moment, not the last 100 ms
+ * publication: right after a reset, a connect or an input change, a view up
+ * to 100 ms old would still show the state before it. The view is published
+ * for the request, and the buses' 100 ms cycle keeps its phase. */
+static const struct view *view_now(struct bmsd *b)
+{
+	uint64_t at = b->view_ms;
+
+	bmsd_publish(b, loop_now_ms());
+	b->view_ms = at;
+	return &b->view;
+}
+
 static int cmd_status(struct ctl_reply *r, int argc, char **argv, void *arg)
 {
-	const struct bmsd *b = arg;
+	struct bmsd *b = arg;
 	bool json = argc > 1 && !strcmp(argv[1], "json");
 
 	if (argc > 2 || (argc == 2 && !json))
 		return ctl_error(r, "usage: %s [json]", argv[0]);
-	return status_render(&b->view, loop_now_ms(), r, json);
+	return status_render(view_now(b), loop_now_ms(), r, json);
 }
 
 static int bmsd_reset_faults(struct bmsd *b, const char *who, char *why, size_t n)
@@ -189,9 +202,6 @@ static int bmsd_set_connect(struct bmsd *b, bool connect, const char *who, char 
 		return 0;
 	bmsd_event(b, EV_OPERATION, LOG_NOTICE, "%s requested by %s",
 		   connect ? "connect" : "disconnect", who);
-	/* the view says so at once: a status read right after the request
-	 * shows it, not the publication before */
-	bmsd_publish(b, loop_now_ms());
 	return 0;
 }
 
@@ -239,12 +249,12 @@ static int cmd_reset_faults(struct ctl_reply *r, int argc, char **argv, void *ar
 
 static int cmd_relays(struct ctl_reply *r, int argc, char **argv, void *arg)
 {
-	const struct bmsd *b = arg;
+	struct bmsd *b = arg;
 	bool json = argc > 1 && !strcmp(argv[1], "json");
 
 	if (argc > 2 || (argc == 2 && !json))
 		return ctl_error(r, "usage: %s [json]", argv[0]);
-	return relays_render(&b->view, r, json);
+	return relays_render(view_now(b), r, json);
 }
 
 static int cmd_connect(struct ctl_reply *r, int argc, char **argv, void *arg)
